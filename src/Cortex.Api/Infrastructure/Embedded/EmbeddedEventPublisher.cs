@@ -1,0 +1,36 @@
+using Cortex.Api.Events;
+using Cortex.Api.Ports;
+
+namespace Cortex.Api.Infrastructure.Embedded;
+
+/// <summary>
+/// In Embedded mode there is no bus: publishing is the SQLite commit itself, so an accepted
+/// event is already stored. A duplicate event_id is accepted too (first write wins).
+/// </summary>
+internal sealed class EmbeddedEventPublisher(SqliteTelemetryStore store, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
+{
+    public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var saved = await store.SaveAsync(events, cancellationToken);
+            var outcomes = new PublishOutcome[saved.Count];
+            for (var i = 0; i < saved.Count; i++)
+            {
+                outcomes[i] = PublishOutcome.Accepted(Guid.CreateVersion7().ToString("D"));
+            }
+
+            return outcomes;
+        }
+        catch (ServiceOverloadedException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The commit failed: nothing of this request is stored, and the client must retry.
+            logger.LogError(ex, "Could not store {Count} events", events.Count);
+            return [.. events.Select(_ => PublishOutcome.Failed("The event could not be stored; retry."))];
+        }
+    }
+}

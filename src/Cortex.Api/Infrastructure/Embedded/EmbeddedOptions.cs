@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cortex.Api.Infrastructure.Embedded;
+
+/// <summary>The embedded SQLite store (Cortex:Embedded).</summary>
+public sealed class EmbeddedOptions
+{
+    public const string SectionName = "Cortex:Embedded";
+
+    /// <summary>The database file; relative paths are under the content root.</summary>
+    [Required]
+    public string DatabasePath { get; set; } = "data/cortex.db";
+
+    /// <summary>
+    /// SQLite's synchronous setting. FULL syncs the WAL on every commit, so an acknowledged
+    /// event survives a power cut as well as a process kill; NORMAL survives only a process kill.
+    /// </summary>
+    [RegularExpression("^(FULL|NORMAL)$")]
+    public string Synchronous { get; set; } = "FULL";
+
+    /// <summary>The most events one group commit writes.</summary>
+    [Range(1, 100_000)]
+    public int MaxEventsPerCommit { get; set; } = 5000;
+
+    /// <summary>Write requests that may wait for the writer before new ones get 503.</summary>
+    [Range(1, 1_000_000)]
+    public int WriteQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>How often expired events are deleted.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Infrastructure.Embedded;
+
+/// <summary>Deletes expired events on a timer (DynamoDB's TTL does this in Aws mode).</summary>
+internal sealed class ExpiredEventsCleanup(
+    SqliteTelemetryStore store, IOptions<EmbeddedOptions> options, TimeProvider clock, ILogger<ExpiredEventsCleanup> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.CleanupInterval, clock);
+        do
+        {
+            try
+            {
+                var deleted = await store.DeleteExpiredAsync(stoppingToken);
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Deleted {Count} expired events", deleted);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Deleting expired events failed; retrying at the next interval");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

@@ -1,0 +1,309 @@
+using System.Text;
+using System.Threading.Channels;
+using Cortex.Api.Events;
+using Cortex.Api.Ports;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Infrastructure.Embedded;
+
+/// <summary>
+/// The embedded store. One writer task owns the write connection and commits whatever requests
+/// are waiting in one transaction (group commit): concurrent requests share one WAL sync, and
+/// each caller's task completes only after its events are committed. Reads use pooled connections.
+/// </summary>
+internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS events (
+            event_id   TEXT    NOT NULL PRIMARY KEY,
+            ts_ms      INTEGER NOT NULL,
+            source     TEXT    NOT NULL,
+            event_type TEXT    NOT NULL,
+            severity   TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+        CREATE INDEX IF NOT EXISTS ix_events_type_time ON events (event_type, ts_ms DESC, event_id DESC);
+        CREATE INDEX IF NOT EXISTS ix_events_time ON events (ts_ms DESC, event_id DESC);
+        CREATE INDEX IF NOT EXISTS ix_events_expiry ON events (expires_at);
+        """;
+
+    private readonly EmbeddedOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SqliteTelemetryStore> _logger;
+    private readonly string _connectionString;
+    private readonly Channel<WriteJob> _jobs;
+    private readonly Task _writer;
+
+    public SqliteTelemetryStore(IOptions<EmbeddedOptions> options, IHostEnvironment environment, TimeProvider clock, ILogger<SqliteTelemetryStore> logger)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger;
+        var path = Path.GetFullPath(Path.Combine(environment.ContentRootPath, _options.DatabasePath));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        DatabasePath = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        using (var connection = Open())
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, Schema);
+        }
+
+        _jobs = Channel.CreateBounded<WriteJob>(new BoundedChannelOptions(_options.WriteQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public string DatabasePath { get; }
+
+    public Task<IReadOnlyList<SaveOutcome>> SaveAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    {
+        // Serialised here, on the request's thread, to keep the single writer's work small.
+        var job = new WriteJob(events, [.. events.Select(e => EventJson.ToJson(e))]);
+        if (!_jobs.Writer.TryWrite(job))
+        {
+            throw new ServiceOverloadedException("The embedded store's write queue is full; retry shortly.");
+        }
+
+        // Not cancellable once queued: the commit decides, and a 2xx follows only from it.
+        return job.Completion.Task;
+    }
+
+    /// <summary>Deletes expired events through the writer, so it never competes for the write lock.</summary>
+    public async Task<int> DeleteExpiredAsync(CancellationToken cancellationToken)
+    {
+        var job = new WriteJob([], [], deleteExpiredBefore: _clock.GetUtcNow().ToUnixTimeSeconds());
+        await _jobs.Writer.WriteAsync(job, cancellationToken);
+        await job.Completion.Task;
+        return job.Deleted;
+    }
+
+    public async Task<string?> GetAsync(Guid eventId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT document FROM events WHERE event_id = $id AND expires_at > $now";
+        command.Parameters.AddWithValue("$id", eventId.ToString("D"));
+        command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeSeconds());
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task<EventPage> QueryAsync(EventQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT document, ts_ms, event_id FROM events ");
+
+        // Name the index that serves the pattern, as DynamoDB's Query does; the planner could pick a worse one.
+        sql.Append(query.Source is not null ? "INDEXED BY ix_events_source_time"
+            : query.EventType is not null ? "INDEXED BY ix_events_type_time"
+            : "INDEXED BY ix_events_time");
+        sql.Append(" WHERE expires_at > $now");
+        command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeSeconds());
+        if (query.Source is not null)
+        {
+            sql.Append(" AND source = $source");
+            command.Parameters.AddWithValue("$source", query.Source);
+        }
+
+        if (query.EventType is not null)
+        {
+            sql.Append(" AND event_type = $type");
+            command.Parameters.AddWithValue("$type", query.EventType);
+        }
+
+        if (query.Severity is not null)
+        {
+            sql.Append(" AND severity = $severity");
+            command.Parameters.AddWithValue("$severity", query.Severity);
+        }
+
+        if (query.FromMs is not null)
+        {
+            sql.Append(" AND ts_ms >= $from");
+            command.Parameters.AddWithValue("$from", query.FromMs);
+        }
+
+        if (query.ToMs is not null)
+        {
+            sql.Append(" AND ts_ms < $to");
+            command.Parameters.AddWithValue("$to", query.ToMs);
+        }
+
+        if (query.After is { } after)
+        {
+            sql.Append(" AND (ts_ms < $after_ts OR (ts_ms = $after_ts AND event_id < $after_id))");
+            command.Parameters.AddWithValue("$after_ts", after.TimestampMs);
+            command.Parameters.AddWithValue("$after_id", after.EventId.ToString("D"));
+        }
+
+        sql.Append(" ORDER BY ts_ms DESC, event_id DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", query.Limit + 1);
+        command.CommandText = sql.ToString();
+
+        var items = new List<string>(Math.Min(query.Limit, 128));
+        EventPosition? last = null;
+        var more = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (items.Count == query.Limit)
+            {
+                more = true;
+                break;
+            }
+
+            items.Add(reader.GetString(0));
+            last = new EventPosition(reader.GetInt64(1), Guid.ParseExact(reader.GetString(2), "D"));
+        }
+
+        return new EventPage(items, more ? last : null);
+    }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'events'";
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) != 1)
+        {
+            throw new InvalidOperationException("The events table is missing.");
+        }
+
+        if (_writer.IsCompleted)
+        {
+            throw new InvalidOperationException("The writer has stopped.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _jobs.Writer.TryComplete();
+        await _writer;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private async Task WriteLoop()
+    {
+        using var connection = Open();
+        Execute(connection, $"PRAGMA synchronous={_options.Synchronous};");
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document)
+            VALUES ($id, $ts, $source, $type, $severity, $expires, $document)
+            ON CONFLICT (event_id) DO NOTHING
+            """;
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var ts = insert.Parameters.Add("$ts", SqliteType.Integer);
+        var source = insert.Parameters.Add("$source", SqliteType.Text);
+        var type = insert.Parameters.Add("$type", SqliteType.Text);
+        var severity = insert.Parameters.Add("$severity", SqliteType.Text);
+        var expires = insert.Parameters.Add("$expires", SqliteType.Integer);
+        var document = insert.Parameters.Add("$document", SqliteType.Text);
+
+        var group = new List<WriteJob>();
+        while (await _jobs.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            var events = 0;
+            while (events < _options.MaxEventsPerCommit && _jobs.Reader.TryRead(out var job))
+            {
+                group.Add(job);
+                events += job.Events.Count;
+            }
+
+            try
+            {
+                using var transaction = connection.BeginTransaction();
+                insert.Transaction = transaction;
+                foreach (var job in group)
+                {
+                    var outcomes = new SaveOutcome[job.Events.Count];
+                    for (var i = 0; i < job.Events.Count; i++)
+                    {
+                        var e = job.Events[i];
+                        id.Value = e.EventIdText;
+                        ts.Value = e.TimestampMs;
+                        source.Value = e.Source;
+                        type.Value = e.EventType;
+                        severity.Value = e.Severity;
+                        expires.Value = e.ExpiresAt;
+                        document.Value = job.Documents[i];
+                        outcomes[i] = insert.ExecuteNonQuery() == 1 ? SaveOutcome.Stored : SaveOutcome.Duplicate;
+                    }
+
+                    job.Outcomes = outcomes;
+                    if (job.DeleteExpiredBefore is { } cutoff)
+                    {
+                        job.Deleted = DeleteExpired(connection, transaction, cutoff);
+                    }
+                }
+
+                transaction.Commit();
+                foreach (var job in group)
+                {
+                    job.Completion.TrySetResult(job.Outcomes!);
+                }
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Group commit of {Events} events failed; the requests are answered as failed", events);
+                foreach (var job in group)
+                {
+                    job.Completion.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private static int DeleteExpired(SqliteConnection connection, SqliteTransaction transaction, long cutoff)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "DELETE FROM events WHERE expires_at <= $cutoff";
+        command.Parameters.AddWithValue("$cutoff", cutoff);
+        return command.ExecuteNonQuery();
+    }
+
+    private sealed class WriteJob(IReadOnlyList<TelemetryEvent> events, string[] documents, long? deleteExpiredBefore = null)
+    {
+        public IReadOnlyList<TelemetryEvent> Events { get; } = events;
+
+        public string[] Documents { get; } = documents;
+
+        public long? DeleteExpiredBefore { get; } = deleteExpiredBefore;
+
+        public SaveOutcome[]? Outcomes { get; set; }
+
+        public int Deleted { get; set; }
+
+        public TaskCompletionSource<IReadOnlyList<SaveOutcome>> Completion { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

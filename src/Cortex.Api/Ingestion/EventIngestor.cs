@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Cortex.Api.Events;
+using Cortex.Api.Ports;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Ingestion;
+
+/// <summary>
+/// The ingestion use case shared by single and batch requests: validate each submission,
+/// add the server-owned fields, publish the valid ones and report one result per item.
+/// </summary>
+internal sealed class EventIngestor(
+    IEventPublisher publisher,
+    IValidator<EventSubmission> validator,
+    TimeProvider clock,
+    IOptions<IngestionOptions> options)
+{
+    private readonly IngestionOptions _options = options.Value;
+
+    public async Task<IReadOnlyList<ItemResult>> IngestAsync(
+        IReadOnlyList<EventSubmission> submissions, HttpContext context, CancellationToken cancellationToken)
+    {
+        var results = new ItemResult[submissions.Count];
+        var valid = new List<TelemetryEvent>(submissions.Count);
+        var validIndexes = new List<int>(submissions.Count);
+        var now = clock.GetUtcNow();
+        var server = ServerFields.From(context, now, _options.Retention);
+
+        for (var i = 0; i < submissions.Count; i++)
+        {
+            var errors = Validate(submissions[i]);
+            if (errors is not null)
+            {
+                results[i] = ItemResult.Rejected(errors);
+                continue;
+            }
+
+            valid.Add(Enrich(submissions[i], server, now));
+            validIndexes.Add(i);
+        }
+
+        if (valid.Count == 0)
+        {
+            return results;
+        }
+
+        var outcomes = await publisher.PublishAsync(valid, cancellationToken);
+        for (var j = 0; j < valid.Count; j++)
+        {
+            var outcome = outcomes[j];
+            results[validIndexes[j]] = outcome.Status switch
+            {
+                PublishStatus.Accepted => ItemResult.Accepted(valid[j].EventIdText, outcome.MessageId!),
+                PublishStatus.Rejected => ItemResult.Rejected(new Dictionary<string, string[]> { ["$"] = [outcome.Error ?? "Rejected by the event bus."] }),
+                _ => ItemResult.Failed(valid[j].EventIdText, outcome.Error ?? "The event could not be handed off; retry."),
+            };
+        }
+
+        return results;
+    }
+
+    private Dictionary<string, string[]>? Validate(EventSubmission submission)
+    {
+        Dictionary<string, string[]>? errors = null;
+        if (submission.SizeInBytes > _options.MaxEventBytes)
+        {
+            errors = new() { ["$"] = [$"The event is larger than {_options.MaxEventBytes} bytes."] };
+        }
+
+        foreach (var (field, messages) in submission.ReadErrors)
+        {
+            errors ??= new(StringComparer.Ordinal);
+            errors[field] = [.. messages];
+        }
+
+        var result = validator.Validate(submission);
+        foreach (var failure in result.Errors)
+        {
+            errors ??= new(StringComparer.Ordinal);
+            var field = JsonName(failure.PropertyName);
+            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, failure.ErrorMessage] : [failure.ErrorMessage];
+        }
+
+        return errors;
+    }
+
+    private static string JsonName(string property) => property switch
+    {
+        nameof(EventSubmission.EventType) => "event_type",
+        nameof(EventSubmission.EventId) => "event_id",
+        _ => property.ToLowerInvariant(),
+    };
+
+    private static TelemetryEvent Enrich(EventSubmission s, ServerFields server, DateTimeOffset now)
+    {
+        var timestamp = Rfc3339.TruncateToMilliseconds(s.Timestamp ?? now);
+        return new TelemetryEvent
+        {
+            EventId = s.EventId ?? Guid.CreateVersion7(now),
+            Source = s.Source!,
+            EventType = s.EventType!,
+            Severity = s.Severity ?? EventContract.DefaultSeverity,
+            Timestamp = Rfc3339.ToUtcString(timestamp),
+            TimestampMs = timestamp.ToUnixTimeMilliseconds(),
+            Data = s.Data!,
+            Hostname = s.Hostname,
+            Region = s.Region,
+            Tags = s.Tags,
+            IngestedAt = server.IngestedAt,
+            RequestId = server.RequestId,
+            SourceIp = server.SourceIp,
+            SubmittedBy = server.SubmittedBy,
+            ExpiresAt = server.ExpiresAt,
+            TraceParent = server.TraceParent,
+        };
+    }
+
+    /// <summary>The fields the server owns, the same for every event of one request.</summary>
+    private sealed record ServerFields(string IngestedAt, string RequestId, string? SourceIp, string SubmittedBy, long ExpiresAt, string? TraceParent)
+    {
+        public static ServerFields From(HttpContext context, DateTimeOffset now, TimeSpan retention)
+        {
+            var activity = Activity.Current;
+            return new ServerFields(
+                Rfc3339.ToUtcString(now),
+                context.TraceIdentifier,
+                context.Connection.RemoteIpAddress?.ToString(),
+                context.User.FindFirstValue("sub") ?? "unknown",
+                (now + retention).ToUnixTimeSeconds(),
+                activity is null ? null : $"00-{activity.TraceId}-{activity.SpanId}-{(activity.Recorded ? "01" : "00")}");
+        }
+    }
+}
+
+/// <summary>The result for one submitted event.</summary>
+internal sealed record ItemResult(string Status, string? EventId, string? MessageId, IDictionary<string, string[]>? Errors, string? Error)
+{
+    public const string AcceptedStatus = "accepted";
+    public const string RejectedStatus = "rejected";
+    public const string FailedStatus = "failed";
+
+    public static ItemResult Accepted(string eventId, string messageId) => new(AcceptedStatus, eventId, messageId, null, null);
+
+    public static ItemResult Rejected(IDictionary<string, string[]> errors) => new(RejectedStatus, null, null, errors, null);
+
+    public static ItemResult Failed(string eventId, string error) => new(FailedStatus, eventId, null, null, error);
+}

@@ -1,0 +1,57 @@
+using Cortex.Api.Events;
+
+namespace Cortex.Api.Ports;
+
+/// <summary>
+/// Hands validated events off durably: to SQLite (Embedded) or to EventBridge (Aws).
+/// A result of <see cref="PublishStatus.Accepted"/> means nothing may lose the event any more.
+/// </summary>
+public interface IEventPublisher
+{
+    /// <summary>Publishes the events and returns one outcome per event, in the same order.</summary>
+    /// <exception cref="ServiceOverloadedException">The sink cannot take more work right now.</exception>
+    Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken);
+}
+
+public enum PublishStatus
+{
+    /// <summary>Durably handed off.</summary>
+    Accepted,
+
+    /// <summary>Not handed off for a transient reason: the client should retry.</summary>
+    Failed,
+
+    /// <summary>Refused by the sink for a reason a retry will not fix.</summary>
+    Rejected,
+}
+
+/// <summary>The outcome for one event. <paramref name="MessageId"/> is set when accepted.</summary>
+public readonly record struct PublishOutcome(PublishStatus Status, string? MessageId = null, string? Error = null)
+{
+    public static PublishOutcome Accepted(string messageId) => new(PublishStatus.Accepted, messageId);
+
+    public static PublishOutcome Failed(string error) => new(PublishStatus.Failed, Error: error);
+
+    public static PublishOutcome Rejected(string error) => new(PublishStatus.Rejected, Error: error);
+}
+
+/// <summary>The sink is saturated; answer 503 with Retry-After.</summary>
+public sealed class ServiceOverloadedException : Exception
+{
+    public ServiceOverloadedException()
+        : base("The service is overloaded; retry later.")
+    {
+    }
+
+    public ServiceOverloadedException(string message)
+        : base(message)
+    {
+    }
+
+    public ServiceOverloadedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,17 @@
+namespace Cortex.Api.Query;
+
+public static class QueryExtensions
+{
+    public static IHostApplicationBuilder AddCortexQuery(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QueryOptions>()
+            .BindConfiguration(QueryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.CursorKey is null || System.Text.Encoding.UTF8.GetByteCount(o.CursorKey) >= 32,
+                "Cortex:Query:CursorKey must be at least 32 bytes.")
+            .Validate(o => o.DefaultLimit <= o.MaxLimit, "Cortex:Query:DefaultLimit must not exceed MaxLimit.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<CursorCodec>();
+        return builder;
+    }
+}
