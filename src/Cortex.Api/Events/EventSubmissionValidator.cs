@@ -13,6 +13,9 @@ public sealed class EventSubmissionValidator : AbstractValidator<EventSubmission
     {
         var limits = options.Value;
 
+        // A missing field gets one message, not "required" plus every rule that cannot apply.
+        RuleLevelCascadeMode = CascadeMode.Stop;
+
         RuleFor(x => x.Source)
             .NotNull().WithMessage("source is required.")
             .Must(s => CodePoints(s!) is >= 1 and <= EventContract.MaxSourceLength)

@@ -10,6 +10,7 @@ public sealed class QueryRequestValidator : AbstractValidator<QueryRequest>
     public QueryRequestValidator(IOptions<QueryOptions> options, CursorCodec cursors)
     {
         var maxLimit = options.Value.MaxLimit;
+        RuleLevelCascadeMode = CascadeMode.Stop;
 
         RuleForEach(x => x.UnknownParameters)
             .Must(_ => false)

@@ -64,7 +64,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _writer = Task.Run(WriteLoop);
     }
 
     public string DatabasePath { get; }
