@@ -1,5 +1,6 @@
 using Cortex.Api.Events;
 using FluentValidation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cortex.Api.Ingestion;
 
@@ -14,6 +15,7 @@ public static class IngestionExtensions
                 "Cortex:Ingestion time spans must be positive.")
             .ValidateOnStart();
         builder.Services.AddValidatorsFromAssemblyContaining<EventSubmissionValidator>(ServiceLifetime.Singleton);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventIngestor>();
         return builder;
     }
