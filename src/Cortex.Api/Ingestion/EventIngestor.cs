@@ -75,6 +75,11 @@ internal sealed class EventIngestor(
             errors[field] = [.. messages];
         }
 
+        if (submission.HasReadError("$"))
+        {
+            return errors; // Not an object: field rules have nothing to look at.
+        }
+
         var result = validator.Validate(submission);
         foreach (var failure in result.Errors)
         {
