@@ -2,11 +2,13 @@ using Cortex.Api.Health;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
 using Cortex.Api.Ingestion;
+using Cortex.Api.Observability;
 using Cortex.Api.Query;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddCortexLogging();
+builder.AddCortexObservability();
 builder.AddCortexProblemDetails();
 builder.AddCortexAuth();
 builder.AddCortexStorage();
@@ -31,6 +33,7 @@ app.UseAuthorization();
 app.MapHealthApi();
 app.MapIngestionApi();
 app.MapQueryApi();
+app.MapCortexObservability();
 
 app.Run();
 return 0;

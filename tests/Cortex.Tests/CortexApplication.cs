@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using Cortex.Api.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace Cortex.Tests;
 
@@ -51,7 +50,13 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Test");
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+
+        // UseSetting, not ConfigureAppConfiguration: Program.cs reads some keys (Cortex:Mode,
+        // tracing) while the builder is still being composed, before late sources are applied.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Cortex.Api.Events;
+using Cortex.Api.Observability;
 using Cortex.Api.Ports;
 using FluentValidation;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,8 @@ internal sealed class EventIngestor(
     IEventPublisher publisher,
     IValidator<EventSubmission> validator,
     TimeProvider clock,
-    IOptions<IngestionOptions> options)
+    IOptions<IngestionOptions> options,
+    CortexMetrics metrics)
 {
     private readonly IngestionOptions _options = options.Value;
 
@@ -41,12 +43,29 @@ internal sealed class EventIngestor(
             validIndexes.Add(i);
         }
 
+        if (valid.Count < submissions.Count)
+        {
+            metrics.Rejected(submissions.Count - valid.Count, "validation");
+        }
+
         if (valid.Count == 0)
         {
             return results;
         }
 
-        var outcomes = await publisher.PublishAsync(valid, cancellationToken);
+        var started = clock.GetTimestamp();
+        IReadOnlyList<PublishOutcome> outcomes;
+        try
+        {
+            outcomes = await publisher.PublishAsync(valid, cancellationToken);
+        }
+        catch (ServiceOverloadedException)
+        {
+            metrics.EventsFailed.Add(valid.Count, new KeyValuePair<string, object?>("reason", "overloaded"));
+            throw;
+        }
+
+        metrics.PublishDuration.Record(clock.GetElapsedTime(started).TotalSeconds);
         for (var j = 0; j < valid.Count; j++)
         {
             var outcome = outcomes[j];
@@ -56,6 +75,12 @@ internal sealed class EventIngestor(
                 PublishStatus.Rejected => ItemResult.Rejected(new Dictionary<string, string[]> { ["$"] = [outcome.Error ?? "Rejected by the event bus."] }),
                 _ => ItemResult.Failed(valid[j].EventIdText, outcome.Error ?? "The event could not be handed off; retry."),
             };
+            switch (outcome.Status)
+            {
+                case PublishStatus.Accepted: metrics.EventsAccepted.Add(1); break;
+                case PublishStatus.Rejected: metrics.Rejected(1, "bus"); break;
+                default: metrics.EventsFailed.Add(1, new KeyValuePair<string, object?>("reason", "unavailable")); break;
+            }
         }
 
         return results;

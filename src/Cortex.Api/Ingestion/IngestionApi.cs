@@ -1,5 +1,6 @@
 using Cortex.Api.Events;
 using Cortex.Api.Hosting;
+using Cortex.Api.Observability;
 using Cortex.Api.Ports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -39,7 +40,7 @@ public static class IngestionApi
     }
 
     internal static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> PostEventAsync(
-        HttpContext context, EventIngestor ingestor, IOptions<IngestionOptions> options, CancellationToken cancellationToken)
+        HttpContext context, EventIngestor ingestor, IOptions<IngestionOptions> options, CortexMetrics metrics, CancellationToken cancellationToken)
     {
         EventSubmission submission;
         try
@@ -49,10 +50,12 @@ public static class IngestionApi
         }
         catch (BodyRejectedException ex)
         {
+            metrics.Rejected(1, ex.Reason);
             return Problems.Create(ex.StatusCode, ex.Title, ex.Message);
         }
         catch (MalformedJsonException ex)
         {
+            metrics.Rejected(1, "malformed");
             return Problems.Create(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
         }
 
@@ -77,7 +80,7 @@ public static class IngestionApi
     }
 
     internal static async Task<Results<JsonHttpResult<BatchResponse>, ProblemHttpResult>> PostBatchAsync(
-        HttpContext context, EventIngestor ingestor, IOptions<IngestionOptions> options, CancellationToken cancellationToken)
+        HttpContext context, EventIngestor ingestor, IOptions<IngestionOptions> options, CortexMetrics metrics, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         List<EventSubmission> submissions;
@@ -88,14 +91,17 @@ public static class IngestionApi
         }
         catch (BodyRejectedException ex)
         {
+            metrics.Rejected(1, ex.Reason);
             return Problems.Create(ex.StatusCode, ex.Title, ex.Message);
         }
         catch (MalformedJsonException ex)
         {
+            metrics.Rejected(1, "malformed");
             return Problems.Create(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
         }
         catch (BatchTooLargeException ex)
         {
+            metrics.Rejected(1, "too_many_items");
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Too many events", ex.Message);
         }
 

@@ -134,5 +134,13 @@ internal sealed class BodyRejectedException(int statusCode, string title, string
 {
     public int StatusCode { get; } = statusCode;
 
+    /// <summary>The metric tag for this rejection.</summary>
+    public string Reason => StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "too_large",
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+        _ => "malformed",
+    };
+
     public string Title { get; } = title;
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using Cortex.Api.Events;
+using Cortex.Api.Observability;
 using Cortex.Api.Ports;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -69,8 +70,10 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
     public string DatabasePath { get; }
 
-    public Task<IReadOnlyList<SaveOutcome>> SaveAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SaveOutcome>> SaveAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
+        using var activity = CortexDiagnostics.StartClientSpan("sqlite insert", "sqlite", "INSERT");
+        activity?.SetTag("cortex.events", events.Count);
         // Serialised here, on the request's thread, to keep the single writer's work small.
         var job = new WriteJob(events, [.. events.Select(e => EventJson.ToJson(e))]);
         if (!_jobs.Writer.TryWrite(job))
@@ -79,7 +82,15 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         }
 
         // Not cancellable once queued: the commit decides, and a 2xx follows only from it.
-        return job.Completion.Task;
+        try
+        {
+            return await job.Completion.Task;
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
     }
 
     /// <summary>Deletes expired events through the writer, so it never competes for the write lock.</summary>
@@ -93,6 +104,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
     public async Task<string?> GetAsync(Guid eventId, CancellationToken cancellationToken)
     {
+        using var activity = CortexDiagnostics.StartClientSpan("sqlite get", "sqlite", "SELECT");
         await using var connection = Open();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT document FROM events WHERE event_id = $id AND expires_at > $now";
@@ -103,6 +115,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
     public async Task<EventPage> QueryAsync(EventQuery query, CancellationToken cancellationToken)
     {
+        using var activity = CortexDiagnostics.StartClientSpan("sqlite query", "sqlite", "SELECT");
         await using var connection = Open();
         await using var command = connection.CreateCommand();
         var sql = new StringBuilder("SELECT document, ts_ms, event_id FROM events ");

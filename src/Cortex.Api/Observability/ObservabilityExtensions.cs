@@ -1,0 +1,87 @@
+using Cortex.Api.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Cortex.Api.Observability;
+
+public static class ObservabilityExtensions
+{
+    /// <summary>
+    /// OpenTelemetry traces and metrics. Traces: ASP.NET Core server spans, HttpClient client
+    /// spans (EventBridge and the AWS SDK) and Cortex's own spans, exported over OTLP when an
+    /// endpoint is set. Metrics: Prometheus at /metrics locally, EMF lines in Lambda, OTLP if set.
+    /// </summary>
+    public static IHostApplicationBuilder AddCortexObservability(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(ObservabilityOptions.SectionName);
+        builder.Services.AddOptions<ObservabilityOptions>().Bind(section);
+        var options = section.Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var inLambda = builder.Configuration.GetValue<bool>("Cortex:Lambda:Enabled");
+        var tracing = options.OtlpEndpoint is not null || builder.Configuration.GetValue<bool>("Cortex:Observability:Tracing");
+
+        builder.Services.AddSingleton<CortexMetrics>();
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("cortex"));
+
+        // Without an exporter, recording every span would only cost throughput.
+        if (tracing)
+        {
+            telemetry.WithTracing(traces =>
+            {
+                traces.AddSource(CortexDiagnostics.Name)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context =>
+                        !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"))
+                    .AddHttpClientInstrumentation();
+                if (options.OtlpEndpoint is not null)
+                {
+                    traces.AddOtlpExporter(o => o.Endpoint = options.OtlpEndpoint);
+                }
+            });
+        }
+
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(CortexDiagnostics.Name).AddAspNetCoreInstrumentation();
+            if (options.Prometheus ?? !inLambda)
+            {
+                metrics.AddPrometheusExporter();
+            }
+
+            if (options.EmbeddedMetricFormat ?? inLambda)
+            {
+                metrics.AddReader(new PeriodicExportingMetricReader(
+                    new EmfMetricExporter(Console.Out, options.EmfNamespace), (int)options.EmfInterval.TotalMilliseconds)
+                {
+                    TemporalityPreference = MetricReaderTemporalityPreference.Delta,
+                });
+            }
+
+            if (options.OtlpEndpoint is not null)
+            {
+                metrics.AddOtlpExporter(o => o.Endpoint = options.OtlpEndpoint);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>The Prometheus scrape endpoint, for operators only (scope events:admin).</summary>
+    public static WebApplication MapCortexObservability(this WebApplication app)
+    {
+        var options = app.Configuration.GetSection(ObservabilityOptions.SectionName).Get<ObservabilityOptions>() ?? new();
+        var inLambda = app.Configuration.GetValue<bool>("Cortex:Lambda:Enabled");
+        if (options.Prometheus ?? !inLambda)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Scopes.Admin);
+        }
+
+        if (inLambda)
+        {
+            // One process per execution environment: its start is a cold start.
+            app.Services.GetRequiredService<CortexMetrics>().ColdStarts.Add(1);
+        }
+
+        return app;
+    }
+}

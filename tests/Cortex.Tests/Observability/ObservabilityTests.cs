@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Cortex.Api.Hosting;
+using Cortex.Api.Observability;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using OpenTelemetry.Trace;
+
+namespace Cortex.Tests.Observability;
+
+public sealed class ObservabilityTests
+{
+    private const string ValidEvent = """{"source":"obs-agent","event_type":"uptime","data":{"seconds":12}}""";
+
+    [Fact]
+    public async Task IngestionCountsAcceptedAndRejectedEventsByReason()
+    {
+        using var app = new CortexApplication();
+        var client = app.CreateClient("obs-metrics", Scopes.Write);
+        var metrics = app.Services.GetRequiredService<CortexMetrics>();
+        using var accepted = new MetricCollector<long>(metrics.EventsAccepted);
+        using var rejected = new MetricCollector<long>(metrics.EventsRejected);
+
+        await client.PostAsync("/events", Json(ValidEvent), TestContext.Current.CancellationToken);
+        await client.PostAsync("/events", Json("""{"source":"obs-agent","data":{}}"""), TestContext.Current.CancellationToken);
+        await client.PostAsync("/events", Json("{not json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, accepted.GetMeasurementSnapshot().EvaluateAsCounter());
+        var reasons = rejected.GetMeasurementSnapshot().Select(m => m.Tags["reason"]?.ToString() ?? string.Empty).Order().ToArray();
+        Assert.Equal(new[] { "malformed", "validation" }, reasons);
+    }
+
+    [Fact]
+    public async Task AnAcceptedEventProducesAServerSpanWithTheStoreSpanUnderOneTraceId()
+    {
+        var spans = new List<Activity>();
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Observability:Tracing"] = "true" });
+        using var traced = app.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans))));
+        var client = traced.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", CortexApplication.Token("obs-trace", Scopes.Write));
+        var traceId = ActivityTraceId.CreateRandom();
+        client.DefaultRequestHeaders.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+
+        var response = await client.PostAsync("/events", Json(ValidEvent), TestContext.Current.CancellationToken);
+        traced.Services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var trace = spans.Where(s => s.TraceId == traceId).ToList();
+        var server = Assert.Single(trace, s => s.Kind == ActivityKind.Server);
+        var store = Assert.Single(trace, s => s.DisplayName == "sqlite insert");
+        Assert.Equal(ActivityKind.Client, store.Kind);
+        Assert.Equal(server.SpanId, store.ParentSpanId);
+    }
+
+    [Fact]
+    public async Task MetricsEndpointIsForAdministratorsOnly()
+    {
+        using var app = new CortexApplication();
+        await app.CreateClient("obs-writer", Scopes.Write).PostAsync("/events", Json(ValidEvent), TestContext.Current.CancellationToken);
+
+        var anonymous = await app.CreateClient().GetAsync("/metrics", TestContext.Current.CancellationToken);
+        var writer = await app.CreateClient("obs-writer", Scopes.Write).GetAsync("/metrics", TestContext.Current.CancellationToken);
+        var admin = await app.CreateClient("obs-admin", Scopes.Admin).GetAsync("/metrics", TestContext.Current.CancellationToken);
+        var text = await admin.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, writer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Contains("cortex_events_accepted", text, StringComparison.Ordinal);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
