@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Cortex.Api.Hosting;
 
@@ -22,10 +24,8 @@ public static class SwaggerExtensions
                 BearerFormat = "JWT",
                 Description = "A JWT with the scopes events:write, events:read or events:admin.",
             });
-            options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
-            {
-                [new OpenApiSecuritySchemeReference("Bearer", document)] = [],
-            });
+            options.OperationFilter<BearerRequirementFilter>();
+            options.OperationFilter<Query.QueryParametersFilter>();
         });
         return builder;
     }
@@ -44,5 +44,27 @@ public static class SwaggerExtensions
         }
 
         return app;
+    }
+}
+
+/// <summary>Marks only the operations that need a token, so anonymous health endpoints show no lock.</summary>
+internal sealed class BearerRequirementFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<IAuthorizeData>().Any())
+        {
+            return;
+        }
+
+        operation.Security ??= [];
+        operation.Security.Add(new OpenApiSecurityRequirement
+        {
+            [new OpenApiSecuritySchemeReference("Bearer", context.Document)] = [],
+        });
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing, invalid or expired token" });
+        operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The token lacks the required scope" });
     }
 }
