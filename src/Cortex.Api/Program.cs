@@ -3,6 +3,7 @@ using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
 using Cortex.Api.Ingestion;
 using Cortex.Api.Observability;
+using Cortex.Api.Operations;
 using Cortex.Api.Query;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,11 @@ if (TokenCommand.IsInvoked(args))
     return TokenCommand.Run(args, app.Services);
 }
 
+if (DeadLetterCommand.IsInvoked(args))
+{
+    return await DeadLetterCommand.RunAsync(args, app.Services);
+}
+
 app.UseCortexErrorHandling();
 app.UseCortexRequestLogging();
 app.UseCortexSwagger();
@@ -33,6 +39,7 @@ app.UseAuthorization();
 app.MapHealthApi();
 app.MapIngestionApi();
 app.MapQueryApi();
+app.MapDeadLetterApi();
 app.MapCortexObservability();
 
 app.Run();

@@ -21,6 +21,7 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
         {
             ["Cortex:Mode"] = "Embedded",
             ["Cortex:Embedded:DatabasePath"] = Path.Combine(_directory, "cortex.db"),
+            ["Cortex:Embedded:DeadLetterPath"] = Path.Combine(_directory, "dead-letters.jsonl"),
             ["Cortex:Auth:SigningKey"] = SigningKey,
             ["Cortex:Auth:Issuer"] = "cortex",
             ["Cortex:Auth:Audience"] = "cortex-api",

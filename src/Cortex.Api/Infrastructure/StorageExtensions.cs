@@ -44,6 +44,8 @@ public static class StorageExtensions
         services.AddSingleton<SqliteTelemetryStore>();
         services.AddSingleton<ITelemetryStore>(sp => sp.GetRequiredService<SqliteTelemetryStore>());
         services.AddSingleton<IEventPublisher, EmbeddedEventPublisher>();
+        services.AddSingleton<FileDeadLetterSpool>();
+        services.AddSingleton<IDeadLetterQueue>(sp => sp.GetRequiredService<FileDeadLetterSpool>());
         services.AddHostedService<ExpiredEventsCleanup>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("store", tags: [HealthApi.ReadyTag]);
     }

@@ -7,7 +7,8 @@ namespace Cortex.Api.Infrastructure.Embedded;
 /// In Embedded mode there is no bus: publishing is the SQLite commit itself, so an accepted
 /// event is already stored. A duplicate event_id is accepted too (first write wins).
 /// </summary>
-internal sealed class EmbeddedEventPublisher(SqliteTelemetryStore store, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
+internal sealed class EmbeddedEventPublisher(
+    SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
 {
     public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
@@ -28,8 +29,10 @@ internal sealed class EmbeddedEventPublisher(SqliteTelemetryStore store, ILogger
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The commit failed: nothing of this request is stored, and the client must retry.
-            logger.LogError(ex, "Could not store {Count} events", events.Count);
+            // The commit failed: nothing of this request is stored and the client is told to
+            // retry; the events are also kept in the dead-letter spool for an operator to replay.
+            logger.LogError(ex, "Could not store {Count} events; they are kept in the dead-letter spool", events.Count);
+            await deadLetters.AddAsync(events, ex.Message);
             return [.. events.Select(_ => PublishOutcome.Failed("The event could not be stored; retry."))];
         }
     }

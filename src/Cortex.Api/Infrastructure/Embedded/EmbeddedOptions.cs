@@ -26,6 +26,10 @@ public sealed class EmbeddedOptions
     [Range(1, 1_000_000)]
     public int WriteQueueCapacity { get; set; } = 10_000;
 
+    /// <summary>The JSON-lines file that keeps events whose commit failed, for replay.</summary>
+    [Required]
+    public string DeadLetterPath { get; set; } = "data/dead-letters.jsonl";
+
     /// <summary>How often expired events are deleted.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -226,20 +226,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     {
         using var connection = Open();
         Execute(connection, $"PRAGMA synchronous={_options.Synchronous};");
-        using var insert = connection.CreateCommand();
-        insert.CommandText = """
-            INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document)
-            VALUES ($id, $ts, $source, $type, $severity, $expires, $document)
-            ON CONFLICT (event_id) DO NOTHING
-            """;
-        var id = insert.Parameters.Add("$id", SqliteType.Text);
-        var ts = insert.Parameters.Add("$ts", SqliteType.Integer);
-        var source = insert.Parameters.Add("$source", SqliteType.Text);
-        var type = insert.Parameters.Add("$type", SqliteType.Text);
-        var severity = insert.Parameters.Add("$severity", SqliteType.Text);
-        var expires = insert.Parameters.Add("$expires", SqliteType.Integer);
-        var document = insert.Parameters.Add("$document", SqliteType.Text);
-
+        using var insert = new InsertCommand(connection);
         var group = new List<WriteJob>();
         while (await _jobs.Reader.WaitToReadAsync())
         {
@@ -253,46 +240,67 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
             try
             {
-                using var transaction = connection.BeginTransaction();
-                insert.Transaction = transaction;
-                foreach (var job in group)
-                {
-                    var outcomes = new SaveOutcome[job.Events.Count];
-                    for (var i = 0; i < job.Events.Count; i++)
-                    {
-                        var e = job.Events[i];
-                        id.Value = e.EventIdText;
-                        ts.Value = e.TimestampMs;
-                        source.Value = e.Source;
-                        type.Value = e.EventType;
-                        severity.Value = e.Severity;
-                        expires.Value = e.ExpiresAt;
-                        document.Value = job.Documents[i];
-                        outcomes[i] = insert.ExecuteNonQuery() == 1 ? SaveOutcome.Stored : SaveOutcome.Duplicate;
-                    }
-
-                    job.Outcomes = outcomes;
-                    if (job.DeleteExpiredBefore is { } cutoff)
-                    {
-                        job.Deleted = DeleteExpired(connection, transaction, cutoff);
-                    }
-                }
-
-                transaction.Commit();
+                Commit(connection, insert, group);
                 foreach (var job in group)
                 {
                     job.Completion.TrySetResult(job.Outcomes!);
                 }
             }
-            catch (Exception ex)
+            catch (Exception ex) when (group.Count > 1)
             {
-                _logger.LogError(ex, "Group commit of {Events} events failed; the requests are answered as failed", events);
+                // One request's failure must not fail the others it shared a commit with:
+                // retry each on its own, so only the failing ones are answered as failed.
+                _logger.LogWarning(ex, "Group commit of {Events} events failed; committing its {Requests} requests one by one", events, group.Count);
                 foreach (var job in group)
                 {
-                    job.Completion.TrySetException(ex);
+                    CommitAlone(connection, insert, job);
                 }
             }
+            catch (Exception ex)
+            {
+                Fail(group[0], ex);
+            }
         }
+    }
+
+    private void CommitAlone(SqliteConnection connection, InsertCommand insert, WriteJob job)
+    {
+        try
+        {
+            Commit(connection, insert, [job]);
+            job.Completion.TrySetResult(job.Outcomes!);
+        }
+        catch (Exception ex)
+        {
+            Fail(job, ex);
+        }
+    }
+
+    private void Fail(WriteJob job, Exception exception)
+    {
+        _logger.LogError(exception, "Commit of {Events} events failed; the request is answered as failed", job.Events.Count);
+        job.Completion.TrySetException(exception);
+    }
+
+    private static void Commit(SqliteConnection connection, InsertCommand insert, IReadOnlyList<WriteJob> jobs)
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var job in jobs)
+        {
+            var outcomes = new SaveOutcome[job.Events.Count];
+            for (var i = 0; i < job.Events.Count; i++)
+            {
+                outcomes[i] = insert.Execute(transaction, job.Events[i], job.Documents[i]);
+            }
+
+            job.Outcomes = outcomes;
+            if (job.DeleteExpiredBefore is { } cutoff)
+            {
+                job.Deleted = DeleteExpired(connection, transaction, cutoff);
+            }
+        }
+
+        transaction.Commit();
     }
 
     private static int DeleteExpired(SqliteConnection connection, SqliteTransaction transaction, long cutoff)
@@ -302,6 +310,51 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         command.CommandText = "DELETE FROM events WHERE expires_at <= $cutoff";
         command.Parameters.AddWithValue("$cutoff", cutoff);
         return command.ExecuteNonQuery();
+    }
+
+    /// <summary>The prepared insert, reused for every event the writer stores.</summary>
+    private sealed class InsertCommand : IDisposable
+    {
+        private readonly SqliteCommand _command;
+        private readonly SqliteParameter _id;
+        private readonly SqliteParameter _ts;
+        private readonly SqliteParameter _source;
+        private readonly SqliteParameter _type;
+        private readonly SqliteParameter _severity;
+        private readonly SqliteParameter _expires;
+        private readonly SqliteParameter _document;
+
+        public InsertCommand(SqliteConnection connection)
+        {
+            _command = connection.CreateCommand();
+            _command.CommandText = """
+                INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document)
+                VALUES ($id, $ts, $source, $type, $severity, $expires, $document)
+                ON CONFLICT (event_id) DO NOTHING
+                """;
+            _id = _command.Parameters.Add("$id", SqliteType.Text);
+            _ts = _command.Parameters.Add("$ts", SqliteType.Integer);
+            _source = _command.Parameters.Add("$source", SqliteType.Text);
+            _type = _command.Parameters.Add("$type", SqliteType.Text);
+            _severity = _command.Parameters.Add("$severity", SqliteType.Text);
+            _expires = _command.Parameters.Add("$expires", SqliteType.Integer);
+            _document = _command.Parameters.Add("$document", SqliteType.Text);
+        }
+
+        public SaveOutcome Execute(SqliteTransaction transaction, TelemetryEvent e, string document)
+        {
+            _command.Transaction = transaction;
+            _id.Value = e.EventIdText;
+            _ts.Value = e.TimestampMs;
+            _source.Value = e.Source;
+            _type.Value = e.EventType;
+            _severity.Value = e.Severity;
+            _expires.Value = e.ExpiresAt;
+            _document.Value = document;
+            return _command.ExecuteNonQuery() == 1 ? SaveOutcome.Stored : SaveOutcome.Duplicate;
+        }
+
+        public void Dispose() => _command.Dispose();
     }
 
     private sealed class WriteJob(IReadOnlyList<TelemetryEvent> events, string[] documents, long? deleteExpiredBefore = null)

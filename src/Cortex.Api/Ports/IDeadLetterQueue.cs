@@ -1,0 +1,41 @@
+namespace Cortex.Api.Ports;
+
+/// <summary>
+/// Where events that could not be stored wait for an operator: the SQS dead-letter queue (Aws)
+/// or the spool file of events whose SQLite commit failed (Embedded).
+/// </summary>
+public interface IDeadLetterQueue
+{
+    /// <summary>The queue's name, which a purge must quote back as confirmation.</summary>
+    string Name { get; }
+
+    /// <summary>How many messages wait, where the backend knows it.</summary>
+    Task<long?> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reads up to <paramref name="limit"/> messages without consuming them.</summary>
+    Task<IReadOnlyList<DeadLetter>> PeekAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves up to <paramref name="maxMessages"/> messages back into the pipeline at no more than
+    /// <paramref name="maxPerSecond"/>; a message leaves the dead-letter queue only after it is
+    /// safely back, so none is lost, and each moved message is sent once.
+    /// </summary>
+    Task<ReplayResult> ReplayAsync(int maxMessages, int maxPerSecond, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every message. Callers must have confirmed by quoting <see cref="Name"/>.</summary>
+    Task<long> PurgeAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>One dead-lettered message as an operator sees it.</summary>
+public sealed record DeadLetter(
+    string Id,
+    string? EventId,
+    string? Source,
+    string? EventType,
+    int? ReceiveCount,
+    DateTimeOffset? FailedAt,
+    string? Reason,
+    string Body);
+
+/// <summary>What a replay did.</summary>
+public sealed record ReplayResult(int Moved, int Failed, string Method);
