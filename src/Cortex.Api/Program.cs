@@ -15,6 +15,7 @@ builder.AddCortexAuth();
 builder.AddCortexStorage();
 builder.AddCortexIngestion();
 builder.AddCortexQuery();
+builder.AddCortexOperations();
 builder.AddCortexSwagger();
 
 var app = builder.Build();

@@ -103,6 +103,21 @@ public sealed class DeadLetterApiTests : IDisposable
     }
 
     [Fact]
+    public async Task TheDeadLetterDepthIsAGauge()
+    {
+        await BreakStoreForSourceAsync("gauged");
+        await _writer.PostAsync("/events", Event("gauged", Guid.NewGuid()), Ct);
+        using var restarted = _app.WithWebHostBuilder(_ => { }); // a new host reads the depth at start
+        using var client = restarted.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("dlq-admin", Scopes.Admin));
+
+        var metrics = await client.GetStringAsync("/metrics", Ct);
+
+        Assert.Contains("cortex_dlq_depth{", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"cortex_dlq_depth\{[^}]*\} 1(\s|$)", metrics);
+    }
+
+    [Fact]
     public async Task OperationsNeedTheAdminScope()
     {
         var response = await _writer.GetAsync("/operations/dead-letters", Ct);
