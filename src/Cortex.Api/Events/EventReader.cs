@@ -27,6 +27,10 @@ public static class EventReader
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
         SkipValidation = true,
+
+        // The copy of data goes as deep as the reader allows (the writer's default of 1000 would
+        // throw, a 500); data deeper than 30 levels is then rejected as a validation error.
+        MaxDepth = 100_000,
     };
 
     /// <summary>Reads a body that must hold exactly one event object.</summary>

@@ -60,6 +60,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
         { """{"source":"{M}","event_type":"cpu_usage","data":"cpu=5"}""", "data" },
         { """{"source":"{M}","event_type":"cpu_usage","data":5}""", "data" },
         { """{"source":"{M}","event_type":"cpu_usage","data":""" + Nested(31) + "}", "data" },
+        { """{"source":"{M}","event_type":"cpu_usage","data":""" + Nested(1500) + "}", "data" },
         { """{"source":"{M}","event_type":"cpu_usage","data":{"n":123456789012345678901234567890123456789}}""", "data" },
         { """{"source":"{M}","event_type":"cpu_usage","data":{"n":1e126}}""", "data" },
         { """{"source":"{M}","event_type":"cpu_usage","data":{"n":-1e126}}""", "data" },
