@@ -58,6 +58,11 @@ public static class EventReader
         {
             throw Malformed(ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
+            throw new MalformedJsonException("The request body is not valid JSON text: a string has an unpaired surrogate escape.", ex);
+        }
     }
 
     /// <summary>
@@ -106,6 +111,11 @@ public static class EventReader
         catch (JsonException ex)
         {
             throw Malformed(ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
+            throw new MalformedJsonException("The request body is not valid JSON text: a string has an unpaired surrogate escape.", ex);
         }
     }
 

@@ -76,6 +76,19 @@ public sealed class EventReaderTests
     }
 
     [Theory]
+    [InlineData("""{"source":"\ud800","event_type":"cpu_usage","data":{}}""")]
+    [InlineData("""{"source":"a","event_type":"cpu_usage","data":{"t":"\udc00x"}}""")]
+    [InlineData("""{"source":"a","event_type":"cpu_usage","data":{"\ud83d":1}}""")]
+    [InlineData("""{"source":"a","event_type":"cpu_usage","data":{},"tags":{"k":"\ud83d"}}""")]
+    [InlineData("""{"source":"a","event_type":"cpu_usage","data":{},"\udfff":1}""")]
+    public void ReadingAnEscapedLoneSurrogateThrowsMalformed(string body)
+    {
+        var exception = Assert.Throws<MalformedJsonException>(() => EventReader.ReadSingle(Encoding.UTF8.GetBytes(body)));
+
+        Assert.Contains("not valid", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D })]
     [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x7D })]
     [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D })]

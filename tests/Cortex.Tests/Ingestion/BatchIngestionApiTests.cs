@@ -225,6 +225,7 @@ public sealed class BatchIngestionApiTests : IClassFixture<CortexApplicationFixt
     [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{}}", "not valid JSON")]
     [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{}}] []", "not valid JSON")]
     [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{\"a\":1,\"a\":1}}]", "duplicate key")]
+    [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{\"t\":\"\\ud83d\"}}]", "surrogate")]
     [InlineData("", "empty")]
     public async Task PostingAMalformedBatchReturns400AndStoresNothing(string template, string detail)
     {

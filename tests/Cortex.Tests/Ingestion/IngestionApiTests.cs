@@ -33,6 +33,8 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
         { """{"source":"{M}","event_type":"cpu_usage","data":{},"tags":{"k":"a","k":"b"}}""", "duplicate key" },
         { """{"source":"{M}","event_type":"cpu_usage","data":{},"unknown":{"k":1,"k":2}}""", "duplicate key" },
         { """[{"source":"{M}","event_type":"cpu_usage","data":{}}]""", "must be a JSON object, not an array" },
+        { """{"source":"{M}\ud800","event_type":"cpu_usage","data":{}}""", "surrogate" },
+        { """{"source":"{M}","event_type":"cpu_usage","data":{"\udc00":1}}""", "surrogate" },
         { "42", "not a number" },
         { "null", "not null" },
         { "\"{M}\"", "not a string" },
