@@ -186,6 +186,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
 
         Assert.Equal(source, stored.GetProperty("source").GetString());
         Assert.Equal(marker, stored.GetProperty("hostname").GetString());
+        Assert.Equal(1, _app.CountStored(marker));
     }
 
     [Fact]
@@ -387,6 +388,31 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Fact]
+    public async Task PostingAnOversizeEventWithoutContentLengthReturns413()
+    {
+        var client = _app.CreateClient("agent-large");
+        var source = Unique("chunked");
+        var body = Encoding.UTF8.GetBytes(Event(source, data: $"{{\"pad\":\"{new string('x', 300 * 1024)}\"}}"));
+
+        var response = await client.PostAsync("/events", new UnknownLengthContent(body), Cancellation);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "larger than 262144 bytes");
+        Assert.Equal(0, _app.CountStored(source));
+    }
+
+    [Fact]
+    public async Task PostingAnEventWithoutContentLengthIsAccepted()
+    {
+        var client = _app.CreateClient("agent-large");
+        var source = Unique("chunked-ok");
+
+        var response = await client.PostAsync("/events", new UnknownLengthContent(Encoding.UTF8.GetBytes(Event(source))), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, _app.CountStored(source));
+    }
+
+    [Fact]
     public async Task PostingAGzipBodyIsAccepted()
     {
         var client = _app.CreateClient("agent-gzip");
@@ -475,6 +501,26 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
 
         await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "Content-Encoding");
         Assert.Equal(0, _app.CountStored(source));
+    }
+
+    /// <summary>A JSON body sent chunked: no Content-Length, so only the streaming limit can stop it.</summary>
+    private sealed class UnknownLengthContent : HttpContent
+    {
+        private readonly byte[] _body;
+
+        public UnknownLengthContent(byte[] body)
+        {
+            _body = body;
+            Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_body).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
     }
 
     internal static ByteArrayContent Gzip(string body)
