@@ -1,5 +1,10 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using static Cortex.Tests.Api;
 
 namespace Cortex.Tests.Hosting;
@@ -41,6 +46,24 @@ public sealed class RateLimitingTests : IClassFixture<RateLimitingTests.LowLimit
     }
 
     [Fact]
+    public async Task TokensWithoutASubjectCannotEscapeTheLimit()
+    {
+        var source = Unique("no-subject");
+
+        // Each request carries a fresh token, as a client minting its own would send.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            var client = _app.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenWithoutSubject());
+            statuses.Add((await client.PostAsync("/events", Json(Event(source)), Cancellation)).StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.Accepted, statuses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
     public async Task AnonymousHealthChecksAreNotRateLimited()
     {
         var client = _app.CreateClient();
@@ -52,6 +75,22 @@ public sealed class RateLimitingTests : IClassFixture<RateLimitingTests.LowLimit
         }
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    private static string TokenWithoutSubject()
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "cortex",
+            Audience = "cortex-api",
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(5),
+            Subject = new ClaimsIdentity([new Claim("scope", "events:write events:read"), new Claim("jti", Guid.NewGuid().ToString("N"))]),
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(CortexApplication.SigningKey)), SecurityAlgorithms.HmacSha256),
+        });
     }
 
     /// <summary>An app that lets each subject send 3 requests at once and 1 per second after that.</summary>

@@ -49,14 +49,16 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task TheAppStartsInProductionWithAStrongKey()
+    public async Task TheAppStartsInProductionWithAStrongKeyAndWithoutSwaggerByDefault()
     {
-        using var app = new CortexApplication(environment: "Production");
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Swagger:Enabled"] = null }, "Production");
         var client = app.CreateClient("agent-production");
 
         var post = await client.PostAsync("/events", Json(Event(Unique("production"))), Cancellation);
+        var swagger = await client.GetAsync("/swagger/v1/swagger.json", Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        await AssertProblemAsync(swagger, HttpStatusCode.NotFound);
     }
 
     private static string ReadDevelopmentKey()
