@@ -98,6 +98,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
         var read = await client.GetStringAsync($"/events/{eventId}", Cancellation);
 
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        Assert.Equal($"/events/{eventId}", post.Headers.Location?.OriginalString);
         Assert.Equal("accepted", accepted.GetProperty("status").GetString());
         Assert.False(string.IsNullOrEmpty(accepted.GetProperty("message_id").GetString()));
         Assert.True(Guid.TryParseExact(eventId, "D", out var id));
