@@ -14,9 +14,13 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
     public const string SigningKey = "cortex-test-signing-key-0123456789abcdefghijklmnop";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cortex-tests", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
 
-    public CortexApplication(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration that overrides the test defaults (a null value unsets a key).</param>
+    /// <param name="environment">The hosting environment; "Test" unless a test needs Development or Production.</param>
+    public CortexApplication(IDictionary<string, string?>? settings = null, string environment = "Test")
     {
+        _environment = environment;
         _settings = new Dictionary<string, string?>
         {
             ["Cortex:Mode"] = "Embedded",
@@ -50,7 +54,7 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Test");
+        builder.UseEnvironment(_environment);
 
         // UseSetting, not ConfigureAppConfiguration: Program.cs reads some keys (Cortex:Mode,
         // tracing) while the builder is still being composed, before late sources are applied.

@@ -27,6 +27,10 @@ public static class EventReader
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
         SkipValidation = true,
+
+        // The copy of data goes as deep as the reader allows (the writer's default of 1000 would
+        // throw, a 500); data deeper than 30 levels is then rejected as a validation error.
+        MaxDepth = 100_000,
     };
 
     /// <summary>Reads a body that must hold exactly one event object.</summary>
@@ -53,6 +57,11 @@ public static class EventReader
         catch (JsonException ex)
         {
             throw Malformed(ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
+            throw new MalformedJsonException("The request body is not valid JSON text: a string has an unpaired surrogate escape.", ex);
         }
     }
 
@@ -102,6 +111,11 @@ public static class EventReader
         catch (JsonException ex)
         {
             throw Malformed(ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
+            throw new MalformedJsonException("The request body is not valid JSON text: a string has an unpaired surrogate escape.", ex);
         }
     }
 

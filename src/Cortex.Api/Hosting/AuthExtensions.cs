@@ -88,13 +88,16 @@ public static class AuthExtensions
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
             var subject = context.User.FindFirst("sub")?.Value;
-            if (subject is null)
+            if (subject is null && context.User.Identity?.IsAuthenticated != true)
             {
                 // Anonymous requests reach only health and Swagger; tokens are limited per subject.
-                return RateLimitPartition.GetNoLimiter(string.Empty);
+                return RateLimitPartition.GetNoLimiter("anonymous");
             }
 
-            return RateLimitPartition.GetTokenBucketLimiter(subject, _ => new TokenBucketRateLimiterOptions
+            // A valid token without sub shares one bucket, so leaving sub out cannot lift the limit.
+            // The prefix keeps a subject named like the other partitions out of them.
+            var partition = subject is null ? "no-subject" : "sub:" + subject;
+            return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = auth.RateLimitBurst,
                 TokensPerPeriod = auth.RateLimitPerSecond,

@@ -25,6 +25,9 @@ public static class LoggingExtensions
     {
         app.UseSerilogRequestLogging(options =>
         {
+            // This host's own logger: the default, the static Log.Logger, belongs to whichever host
+            // was built last, so with several hosts in one process (tests) request lines cross over.
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             // Successful requests log at the configured level (Debug in production keeps the hot path quiet).
             var successLevel = app.Configuration.GetValue("Cortex:Logging:SuccessfulRequestLevel", LogEventLevel.Information);
             options.GetLevel = (context, _, exception) =>

@@ -14,6 +14,16 @@ public static class ProblemDetailsExtensions
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+
+            // Routing answers these itself with an empty body (for 415: the endpoints' Accepts
+            // metadata); say what went wrong, as the handlers' own problems do.
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => "No resource exists at this path.",
+                StatusCodes.Status405MethodNotAllowed => $"The method {context.HttpContext.Request.Method} is not allowed on this path.",
+                StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON: send Content-Type: application/json.",
+                _ => null,
+            };
             context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
             if (Activity.Current is { } activity)
             {

@@ -12,12 +12,15 @@ public sealed class QueryRequestValidator : AbstractValidator<QueryRequest>
         var maxLimit = options.Value.MaxLimit;
         RuleLevelCascadeMode = CascadeMode.Stop;
 
+        // One "query" key for these errors, not query[0], query[1].
         RuleForEach(x => x.UnknownParameters)
+            .OverrideIndexer((_, _, _, _) => string.Empty)
             .Must(_ => false)
             .WithMessage((_, name) => $"Unknown query parameter '{name}'. Known: {string.Join(", ", QueryRequest.KnownParameters)}.")
             .OverridePropertyName("query");
 
         RuleForEach(x => x.RepeatedParameters)
+            .OverrideIndexer((_, _, _, _) => string.Empty)
             .Must(_ => false)
             .WithMessage((_, name) => $"Query parameter '{name}' may appear only once.")
             .OverridePropertyName("query");

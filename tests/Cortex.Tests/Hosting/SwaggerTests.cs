@@ -1,0 +1,44 @@
+using System.Net;
+using static Cortex.Tests.Api;
+
+namespace Cortex.Tests.Hosting;
+
+[Collection(SharedApplicationCollection.Name)]
+public sealed class SwaggerTests(CortexApplicationFixture fixture)
+{
+    private readonly CortexApplication _app = fixture.App;
+
+    [Fact]
+    public async Task TheOpenApiDocumentIsServedAnonymouslyAndDeclaresTheBearerScheme()
+    {
+        var client = _app.CreateClient();
+
+        var response = await client.GetAsync("/swagger/v1/swagger.json", Cancellation);
+        var document = await ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal("http", bearer.GetProperty("type").GetString());
+        Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
+        Assert.Equal("JWT", bearer.GetProperty("bearerFormat").GetString());
+        Assert.Contains(document.GetProperty("security").EnumerateArray(), r => r.TryGetProperty("Bearer", out _));
+        var paths = document.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/events", out var events));
+        Assert.True(events.TryGetProperty("post", out _));
+        Assert.True(events.TryGetProperty("get", out _));
+        Assert.True(paths.TryGetProperty("/events/batch", out _));
+        Assert.True(paths.TryGetProperty("/events/{event_id}", out _));
+        Assert.True(paths.TryGetProperty("/health", out _));
+    }
+
+    [Fact]
+    public async Task TheSwaggerUiIsServed()
+    {
+        var client = _app.CreateClient();
+
+        var response = await client.GetAsync("/swagger/index.html", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+}
