@@ -1,5 +1,6 @@
-# Key design (DESIGN.md section 7, COMMON key design): keyed by event_id alone, so a client retry cannot
-# create a second item; by-source / by-type / by-time GSIs on ts_id, the last two write-sharded.
+# Key design (DESIGN.md section 7): keyed by the event id alone, so a client retry cannot create a
+# second item; three GSIs (by source, by type shard, by time shard) sort on ts_id, and the type and
+# time indexes are write-sharded. Names and keys come from resources.json (table.*).
 resource "aws_dynamodb_table" "events" {
   name                        = local.table.name
   billing_mode                = "PAY_PER_REQUEST"

@@ -3,6 +3,43 @@
 # (DESIGN.md section 2). Runtime dotnet10 (provider >= 6.27.0 knows it, see versions.tf) with the
 # adapter's /opt/bootstrap exec wrapper; package.sh builds the framework-dependent ReadyToRun zip.
 
+locals {
+  # The function's settings (names from COMMON.md). A local, not an inline map, so the policy
+  # tests can read every value.
+  lambda_environment = {
+    # Lambda Web Adapter
+    AWS_LAMBDA_EXEC_WRAPPER      = "/opt/bootstrap"
+    AWS_LWA_PORT                 = tostring(local.lambda_port)
+    AWS_LWA_READINESS_CHECK_PATH = "/health"
+    AWS_LWA_INVOKE_MODE          = "buffered"
+    # LWA's default pass-through path is /events, the public ingestion path.
+    AWS_LWA_PASS_THROUGH_PATH = local.resources.lambda.pass_through_path
+
+    ASPNETCORE_URLS        = "http://127.0.0.1:${local.lambda_port}"
+    ASPNETCORE_ENVIRONMENT = "Production"
+
+    Cortex__Mode                    = "Aws"
+    Cortex__Lambda__Enabled         = "true"
+    Cortex__Lambda__PassThroughPath = local.resources.lambda.pass_through_path
+    Cortex__Aws__EventBusName       = aws_cloudwatch_event_bus.events.name
+    Cortex__Aws__QueueUrl           = aws_sqs_queue.events.url
+    Cortex__Aws__DeadLetterQueueUrl = aws_sqs_queue.events_dlq.url
+    Cortex__Aws__TableName          = aws_dynamodb_table.events.name
+    Cortex__Aws__WriteShards        = tostring(local.table.write_shards)
+    Cortex__Aws__EventSourcePrefix  = local.resources.event_source_prefix
+    Cortex__Aws__Poller__Enabled    = "false"
+    Cortex__Auth__SigningKey        = data.aws_ssm_parameter.signing_key.value
+  }
+
+  # Unset means the app's own defaults (appsettings.json).
+  lambda_auth_environment = {
+    for name, value in {
+      Cortex__Auth__Issuer   = var.auth_issuer
+      Cortex__Auth__Audience = var.auth_audience
+    } : name => value if value != null
+  }
+}
+
 data "aws_ssm_parameter" "signing_key" {
   name            = local.signing_key_parameter
   with_decryption = true
@@ -40,32 +77,8 @@ resource "aws_lambda_function" "api" {
 
   environment {
     variables = merge(
-      {
-        # Lambda Web Adapter
-        AWS_LAMBDA_EXEC_WRAPPER      = "/opt/bootstrap"
-        AWS_LWA_PORT                 = tostring(local.lambda_port)
-        AWS_LWA_READINESS_CHECK_PATH = "/health"
-        AWS_LWA_INVOKE_MODE          = "buffered"
-        # LWA's default pass-through path is /events, the public ingestion path.
-        AWS_LWA_PASS_THROUGH_PATH = local.resources.lambda.pass_through_path
-
-        ASPNETCORE_URLS        = "http://127.0.0.1:${local.lambda_port}"
-        ASPNETCORE_ENVIRONMENT = "Production"
-
-        Cortex__Mode                    = "Aws"
-        Cortex__Lambda__Enabled         = "true"
-        Cortex__Lambda__PassThroughPath = local.resources.lambda.pass_through_path
-        Cortex__Aws__EventBusName       = aws_cloudwatch_event_bus.events.name
-        Cortex__Aws__QueueUrl           = aws_sqs_queue.events.url
-        Cortex__Aws__DeadLetterQueueUrl = aws_sqs_queue.events_dlq.url
-        Cortex__Aws__TableName          = aws_dynamodb_table.events.name
-        Cortex__Aws__WriteShards        = tostring(local.table.write_shards)
-        Cortex__Aws__EventSourcePrefix  = local.resources.event_source_prefix
-        Cortex__Aws__Poller__Enabled    = "false"
-        Cortex__Auth__Issuer            = var.auth_issuer
-        Cortex__Auth__Audience          = var.auth_audience
-        Cortex__Auth__SigningKey        = data.aws_ssm_parameter.signing_key.value
-      },
+      local.lambda_environment,
+      local.lambda_auth_environment,
       var.use_localstack ? { AWS__ServiceURL = var.localstack_lambda_endpoint } : {},
     )
   }

@@ -19,7 +19,7 @@ locals {
   lambda_port    = local.resources.lambda.port
   table          = local.resources.table
 
-  lambda_zip_path = coalesce(var.lambda_zip_path, "${path.module}/build/cortex-api.zip")
+  lambda_zip_path = coalesce(var.lambda_zip_path, "${path.module}/build/lambda.zip")
 
   # AWS publishes the Lambda Web Adapter from its own account, one layer per architecture.
   lambda_adapter_layer_arn = format(

@@ -41,9 +41,9 @@ locals {
   alarm_actions = [aws_sns_topic.alerts.arn]
 
   dead_letter_queues = {
-    consumer        = aws_sqs_queue.events_dlq.name
-    to-sqs-target   = aws_sqs_queue.to_sqs_target_dlq.name
-    to-firehose-tgt = aws_sqs_queue.to_firehose_target_dlq.name
+    consumer           = aws_sqs_queue.events_dlq.name
+    to-sqs-target      = aws_sqs_queue.to_sqs_target_dlq.name
+    to-firehose-target = aws_sqs_queue.to_firehose_target_dlq.name
   }
 }
 

@@ -3,7 +3,7 @@
 # managed runtime, ReadyToRun-compiled (shorter cold starts), plus run.sh, the handler that the
 # Lambda Web Adapter's /opt/bootstrap wrapper executes.
 #
-#   terraform/package.sh [x86_64|arm64]      -> terraform/build/cortex-api.zip
+#   terraform/package.sh [x86_64|arm64]      -> terraform/build/lambda.zip
 set -euo pipefail
 
 architecture="${1:-x86_64}"
@@ -17,7 +17,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 build="$here/build"
 publish="$build/publish-$rid"
-zip_path="$build/cortex-api.zip"
+zip_path="$build/lambda.zip"
 
 rm -rf "$publish" "$zip_path"
 mkdir -p "$build"
@@ -35,8 +35,8 @@ rm -f "$publish/appsettings.Development.json"
 
 install -m 0755 "$here/lambda/run.sh" "$publish/run.sh"
 
-# -X drops extra file attributes so the zip (and its hash in Terraform) is repeatable;
-# zip keeps the executable bit on run.sh, which Lambda needs.
+# -X leaves out extra file attributes; zip keeps the executable bit on run.sh, which Lambda needs
+# to start the handler.
 (cd "$publish" && zip -q -r -X "$zip_path" .)
 
 size=$(stat -c %s "$zip_path")

@@ -59,7 +59,7 @@ variable "localstack_lambda_endpoint" {
 # --- Lambda -----------------------------------------------------------------------------------
 
 variable "lambda_zip_path" {
-  description = "Path of the deployment zip built by package.sh. Null means terraform/build/cortex-api.zip."
+  description = "Path of the deployment zip built by package.sh. Null means terraform/build/lambda.zip."
   type        = string
   default     = null
 }
@@ -133,15 +133,15 @@ variable "signing_key_parameter_name" {
 }
 
 variable "auth_issuer" {
-  description = "JWT issuer the app accepts (Cortex:Auth:Issuer)."
+  description = "JWT issuer the app accepts (Cortex:Auth:Issuer). Null keeps the app's default."
   type        = string
-  default     = "cortex"
+  default     = null
 }
 
 variable "auth_audience" {
-  description = "JWT audience the app accepts (Cortex:Auth:Audience)."
+  description = "JWT audience the app accepts (Cortex:Auth:Audience). Null keeps the app's default."
   type        = string
-  default     = "cortex-api"
+  default     = null
 }
 
 # --- API Gateway ------------------------------------------------------------------------------
