@@ -244,8 +244,7 @@ resource "aws_iam_role_policy" "apigateway_logging" {
 resource "aws_api_gateway_account" "this" {
   count               = var.manage_api_gateway_account ? 1 : 0
   cloudwatch_role_arn = aws_iam_role.apigateway_logging[0].arn
-  # Clear the account setting on destroy instead of leaving a role ARN that no longer exists.
-  reset_on_delete = true
+  # Provider 6.x resets the account setting on destroy (reset_on_delete was removed in 6.0).
 
   depends_on = [aws_iam_role_policy.apigateway_logging]
 }
