@@ -147,6 +147,25 @@ resource "aws_cloudwatch_metric_alarm" "api_p99_latency" {
   ok_actions          = local.alarm_actions
 }
 
+# Firehose retries S3 for 24 hours and then writes to the error prefix; stale data in the lake
+# is the early sign.
+resource "aws_cloudwatch_metric_alarm" "data_lake_freshness" {
+  alarm_name          = "${aws_kinesis_firehose_delivery_stream.events.name}-stale"
+  alarm_description   = "The oldest record in Firehose is older than twice the buffer interval plus 10 minutes: delivery to S3 is failing or stalled."
+  namespace           = "AWS/Firehose"
+  metric_name         = "DeliveryToS3.DataFreshness"
+  dimensions          = { DeliveryStreamName = aws_kinesis_firehose_delivery_stream.events.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = 2 * var.firehose_buffering_seconds + 600
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
 resource "aws_cloudwatch_dashboard" "cortex" {
   dashboard_name = local.function_name
   dashboard_body = jsonencode({

@@ -140,6 +140,23 @@ public sealed class TerraformPolicyTests
     }
 
     [Fact]
+    public async Task EveryAlarmNotifiesTheAlertsTopic()
+    {
+        var module = await LoadAsync();
+
+        var alarms = module.ResourcesOfType("aws_cloudwatch_metric_alarm").ToList();
+
+        // Seven alarm blocks, one of them per dead-letter queue: nine alarms.
+        Assert.Equal(7, alarms.Count);
+        Assert.Equal(3, module.Locals["dead_letter_queues"].EnumerateObject().Count());
+        Assert.All(alarms, alarm => Assert.Equal("${local.alarm_actions}", alarm.String("alarm_actions")));
+        Assert.Equal("${aws_sns_topic.alerts.arn}", Assert.Single(module.Locals["alarm_actions"].EnumerateArray()).GetString());
+        Assert.Equal(
+            ["5XXError", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "DeliveryToS3.DataFreshness", "Errors", "Latency", "Throttles"],
+            alarms.Select(alarm => alarm.String("metric_name")!).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task TheFunctionRunsBehindTheWebAdapterWithTheAgreedSettings()
     {
         var module = await LoadAsync();
