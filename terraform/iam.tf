@@ -227,6 +227,8 @@ data "aws_iam_policy_document" "apigateway_logging" {
     ]
   }
 
+  # Listing only (names and settings, no log data), as AWS's API Gateway logging policy grants;
+  # DescribeLogGroups cannot be narrowed below the account and region.
   statement {
     sid       = "ListLogGroupsInThisRegion"
     actions   = ["logs:DescribeLogGroups"]

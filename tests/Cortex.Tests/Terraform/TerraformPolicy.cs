@@ -251,19 +251,23 @@ internal static partial class TerraformPolicy
                 if (statement.TryGetProperty("resources", out var resources))
                 {
                     // A list expression (concat, for) is accepted when it holds no literal "*".
-                    var wildcard = resources.ValueKind switch
+                    var wildcards = resources.ValueKind switch
                     {
-                        JsonValueKind.Array => resources.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String || item.GetString() == "*"),
-                        JsonValueKind.String => resources.GetString()!.Contains("\"*\"", StringComparison.Ordinal),
-                        _ => true,
+                        JsonValueKind.Array => resources.EnumerateArray()
+                            .Select(item => item.ValueKind == JsonValueKind.String ? item.GetString()! : item.GetRawText())
+                            .Where(IsWildcardResource)
+                            .ToList(),
+                        JsonValueKind.String when resources.GetString()!.Contains("\"*\"", StringComparison.Ordinal) => ["*"],
+                        JsonValueKind.String => [],
+                        _ => [resources.GetRawText()],
                     };
-                    if (wildcard && allowList.Contains(key))
+                    if (wildcards.Count > 0 && allowList.Contains(key))
                     {
                         used.Add(key);
                     }
-                    else if (wildcard)
+                    else if (wildcards.Count > 0)
                     {
-                        violations.Add($"{where} grants on resource \"*\"");
+                        violations.Add($"{where} grants on resource {string.Join(", ", wildcards.Select(wildcard => $"\"{wildcard}\""))}");
                     }
                 }
             }
@@ -417,6 +421,19 @@ internal static partial class TerraformPolicy
         }
 
         return names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    // "*", or an ARN whose resource part is only a wildcard (arn:aws:s3:::*, every bucket). A
+    // wildcard after a named resource (<log group>:log-stream:*, <bucket>/events/*) is scoped.
+    private static bool IsWildcardResource(string resource)
+    {
+        if (resource == "*")
+        {
+            return true;
+        }
+
+        var parts = resource.Split(':', 6);
+        return parts.Length == 6 && parts[0] == "arn" && parts[5].StartsWith('*');
     }
 
     private static List<JsonElement?> Instances(TerraformModule module, TerraformBlock block)

@@ -75,6 +75,7 @@ public sealed class TerraformPolicyCheckerTests
             [
                 "aws_iam_role_policy.inline.policy is not a data.aws_iam_policy_document reference, so it cannot be checked",
                 "data.aws_iam_policy_document.too_broad statement EverythingInS3 grants wildcard actions s3:*",
+                "data.aws_iam_policy_document.too_broad statement ReadAnyBucket grants on resource \"arn:aws:s3:::*\"",
                 "data.aws_iam_policy_document.too_broad statement ReadAnyTable grants on resource \"*\"",
             ],
             violations.Order(StringComparer.Ordinal));

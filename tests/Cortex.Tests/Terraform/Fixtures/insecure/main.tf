@@ -73,6 +73,12 @@ data "aws_iam_policy_document" "too_broad" {
   }
 
   statement {
+    sid       = "ReadAnyBucket"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::*"]
+  }
+
+  statement {
     sid       = "ReadAnyTable"
     actions   = ["dynamodb:GetItem"]
     resources = ["*"]
