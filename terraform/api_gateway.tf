@@ -23,8 +23,9 @@ locals {
 }
 
 resource "aws_api_gateway_rest_api" "api" {
-  name        = local.function_name
-  description = "Cortex telemetry ingestion API"
+  name               = local.function_name
+  description        = "Cortex telemetry ingestion API"
+  binary_media_types = var.api_binary_media_types
 
   endpoint_configuration {
     types = ["REGIONAL"]

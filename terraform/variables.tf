@@ -179,6 +179,12 @@ variable "api_throttling_burst_limit" {
   }
 }
 
+variable "api_binary_media_types" {
+  description = "Content types API Gateway passes to the function base64-encoded. Empty by default: a gzip-encoded request body is then not supported through API Gateway; [\"*/*\"] supports it but base64 grows every request by a third, so bodies above ~4.4 MB exceed Lambda's 6 MB request limit."
+  type        = list(string)
+  default     = []
+}
+
 variable "manage_api_gateway_account" {
   description = "Set the region-wide API Gateway CloudWatch role (aws_api_gateway_account). Turn off if another stack in this account and region already manages it."
   type        = bool
