@@ -52,7 +52,7 @@ locals {
         ORDER BY p99_seconds DESC
       SQL
     }
-    cpu-by-host-last-day = {
+    cpu-by-host-today = {
       description = "Hourly average and peak cpu_percent per host over today's cpu_usage events."
       query       = <<-SQL
         SELECT hostname, hour,

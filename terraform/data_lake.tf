@@ -104,6 +104,13 @@ resource "aws_s3_bucket_lifecycle_configuration" "data_lake" {
     }
   }
 
+  lifecycle {
+    precondition {
+      condition     = var.data_lake_glacier_days >= var.data_lake_infrequent_access_days + 30 && var.data_lake_expiration_days > var.data_lake_glacier_days
+      error_message = "Need data_lake_glacier_days >= data_lake_infrequent_access_days + 30 (S3's minimum stay in Standard-IA) and data_lake_expiration_days > data_lake_glacier_days."
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.data_lake]
 }
 
