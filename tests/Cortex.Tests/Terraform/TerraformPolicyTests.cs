@@ -157,6 +157,26 @@ public sealed class TerraformPolicyTests
     }
 
     [Fact]
+    public async Task PipelineSettingsComeFromResourcesJson()
+    {
+        var module = await LoadAsync();
+        TerraformBlock Resource(string type, string name) => module.ResourcesOfType(type).Single(block => block.Name == name);
+
+        var queue = Resource("aws_sqs_queue", "events");
+        var deadLetterQueue = Resource("aws_sqs_queue", "events_dlq");
+
+        Assert.Equal("${local.resources.queue.visibility_timeout_seconds}", queue.String("visibility_timeout_seconds"));
+        Assert.Equal("${local.resources.queue.message_retention_seconds}", queue.String("message_retention_seconds"));
+        Assert.Matches(@"maxReceiveCount\s*=\s*local\.resources\.dead_letter_queue\.max_receive_count", queue.String("redrive_policy"));
+        Assert.Equal("${local.resources.dead_letter_queue.message_retention_seconds}", deadLetterQueue.String("message_retention_seconds"));
+        Assert.Equal("${jsonencode(local.resources.rules.to_sqs.event_pattern)}", Resource("aws_cloudwatch_event_rule", "to_sqs").String("event_pattern"));
+        Assert.Equal("${jsonencode(local.resources.rules.to_firehose.event_pattern)}", Resource("aws_cloudwatch_event_rule", "to_firehose").String("event_pattern"));
+        Assert.Equal("${local.lambda_timeout}", Resource("aws_lambda_function", "api").String("timeout"));
+        Assert.Equal("${local.resources.lambda.timeout_seconds}", module.Locals["lambda_timeout"].GetString());
+        Assert.Equal("${local.table.ttl_attribute}", Resource("aws_dynamodb_table", "events").NestedBlocks("ttl").Single().GetProperty("attribute_name").GetString());
+    }
+
+    [Fact]
     public async Task TheFunctionRunsBehindTheWebAdapterWithTheAgreedSettings()
     {
         var module = await LoadAsync();
