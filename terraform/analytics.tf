@@ -186,7 +186,7 @@ resource "aws_athena_workgroup" "analytics" {
 }
 
 resource "aws_athena_named_query" "operator" {
-  for_each = local.analytics_enabled ? local.athena_queries : {}
+  for_each = { for name, query in local.athena_queries : name => query if local.analytics_enabled }
 
   name        = each.key
   description = each.value.description

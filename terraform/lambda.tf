@@ -79,7 +79,7 @@ resource "aws_lambda_function" "api" {
     variables = merge(
       local.lambda_environment,
       local.lambda_auth_environment,
-      var.use_localstack ? { AWS__ServiceURL = var.localstack_lambda_endpoint } : {},
+      { for name, value in { AWS__ServiceURL = var.localstack_lambda_endpoint } : name => value if var.use_localstack },
     )
   }
 

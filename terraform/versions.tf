@@ -1,5 +1,6 @@
 terraform {
-  # 1.10+ for the current check/precondition semantics; 1.11.4 is what the build machines carry.
+  # 1.10+ for the S3 backend's native locking (use_lockfile, docs/deploy.md); the build machines
+  # carry 1.11.4. Commit .terraform.lock.hcl after the first terraform init.
   required_version = ">= 1.10.0, < 2.0.0"
 
   required_providers {
