@@ -1,0 +1,196 @@
+# Glue table over the data lake and an Athena workgroup with operator queries. Skipped on
+# LocalStack (Glue and Athena are Pro features there), as the original did.
+
+locals {
+  glue_table_reference = "\"${local.resources.glue_database}\".\"${local.resources.glue_table}\""
+  # Partition projection prunes on these literals; every saved query filters the partitions
+  # so no query scans the whole lake.
+  today_filter = "year = year(current_date) AND month = month(current_date) AND day = day(current_date)"
+
+  athena_queries = {
+    events-by-type-today = {
+      description = "Events per type and severity today (UTC)."
+      query       = <<-SQL
+        SELECT event_type, severity, count(*) AS events
+        FROM ${local.glue_table_reference}
+        WHERE ${local.today_filter}
+        GROUP BY event_type, severity
+        ORDER BY events DESC
+      SQL
+    }
+    critical-events-today = {
+      description = "Critical events of today, newest first."
+      query       = <<-SQL
+        SELECT "timestamp", source, event_type, hostname, region, data
+        FROM ${local.glue_table_reference}
+        WHERE ${local.today_filter} AND severity = 'critical'
+        ORDER BY "timestamp" DESC
+        LIMIT 200
+      SQL
+    }
+    top-sources-today = {
+      description = "The 50 noisiest sources today."
+      query       = <<-SQL
+        SELECT source, count(*) AS events, count_if(severity = 'critical') AS critical
+        FROM ${local.glue_table_reference}
+        WHERE ${local.today_filter}
+        GROUP BY source
+        ORDER BY events DESC
+        LIMIT 50
+      SQL
+    }
+    ingestion-delay-today = {
+      description = "How late events arrive: p50/p99/max of ingested_at - timestamp in seconds, per source, today."
+      query       = <<-SQL
+        SELECT source,
+               approx_percentile(date_diff('millisecond', from_iso8601_timestamp("timestamp"), from_iso8601_timestamp(ingested_at)), 0.5) / 1000.0 AS p50_seconds,
+               approx_percentile(date_diff('millisecond', from_iso8601_timestamp("timestamp"), from_iso8601_timestamp(ingested_at)), 0.99) / 1000.0 AS p99_seconds,
+               max(date_diff('millisecond', from_iso8601_timestamp("timestamp"), from_iso8601_timestamp(ingested_at))) / 1000.0 AS max_seconds
+        FROM ${local.glue_table_reference}
+        WHERE ${local.today_filter}
+        GROUP BY source
+        ORDER BY p99_seconds DESC
+      SQL
+    }
+    cpu-by-host-today = {
+      description = "Hourly average and peak cpu_percent per host over today's cpu_usage events."
+      query       = <<-SQL
+        SELECT hostname, hour,
+               avg(CAST(json_extract_scalar(data, '$.cpu_percent') AS double)) AS avg_cpu,
+               max(CAST(json_extract_scalar(data, '$.cpu_percent') AS double)) AS max_cpu
+        FROM ${local.glue_table_reference}
+        WHERE ${local.today_filter} AND event_type = 'cpu_usage'
+        GROUP BY hostname, hour
+        ORDER BY hostname, hour
+      SQL
+    }
+    find-event-by-id = {
+      description = "Find one event by id: replace the id and the date before running."
+      query       = <<-SQL
+        SELECT *
+        FROM ${local.glue_table_reference}
+        WHERE year = 2026 AND month = 1 AND day = 1
+          AND event_id = '00000000-0000-0000-0000-000000000000'
+      SQL
+    }
+  }
+}
+
+resource "aws_glue_catalog_database" "telemetry" {
+  count       = local.analytics_enabled ? 1 : 0
+  name        = local.resources.glue_database
+  description = "Cortex telemetry data lake"
+}
+
+resource "aws_glue_catalog_table" "events" {
+  count         = local.analytics_enabled ? 1 : 0
+  name          = local.resources.glue_table
+  database_name = aws_glue_catalog_database.telemetry[0].name
+  description   = "Cortex events, one JSON object per line, partitioned by the event's UTC timestamp."
+  table_type    = "EXTERNAL_TABLE"
+
+  parameters = {
+    EXTERNAL                    = "TRUE"
+    classification              = "json"
+    compressionType             = "gzip"
+    "projection.enabled"        = "true"
+    "projection.year.type"      = "integer"
+    "projection.year.range"     = "${var.data_lake_first_year},${var.data_lake_first_year + 10}"
+    "projection.month.type"     = "integer"
+    "projection.month.range"    = "1,12"
+    "projection.month.digits"   = "2"
+    "projection.day.type"       = "integer"
+    "projection.day.range"      = "1,31"
+    "projection.day.digits"     = "2"
+    "projection.hour.type"      = "integer"
+    "projection.hour.range"     = "0,23"
+    "projection.hour.digits"    = "2"
+    "storage.location.template" = "s3://${aws_s3_bucket.data_lake.bucket}/${local.data_lake_events_prefix}year=$${year}/month=$${month}/day=$${day}/hour=$${hour}/"
+  }
+
+  partition_keys {
+    name = "year"
+    type = "int"
+  }
+  partition_keys {
+    name = "month"
+    type = "int"
+  }
+  partition_keys {
+    name = "day"
+    type = "int"
+  }
+  partition_keys {
+    name = "hour"
+    type = "int"
+  }
+
+  storage_descriptor {
+    location      = "s3://${aws_s3_bucket.data_lake.bucket}/${local.data_lake_events_prefix}"
+    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+    ser_de_info {
+      name                  = "json"
+      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
+      parameters = {
+        "ignore.malformed.json" = "true"
+        "case.insensitive"      = "false"
+      }
+    }
+
+    # data stays a JSON string (its keys vary by event type): read it with json_extract_scalar.
+    dynamic "columns" {
+      for_each = [
+        ["event_id", "string"],
+        ["source", "string"],
+        ["event_type", "string"],
+        ["severity", "string"],
+        ["timestamp", "string"],
+        ["ingested_at", "string"],
+        ["hostname", "string"],
+        ["region", "string"],
+        ["tags", "map<string,string>"],
+        ["data", "string"],
+        ["request_id", "string"],
+        ["source_ip", "string"],
+        ["submitted_by", "string"],
+      ]
+      content {
+        name = columns.value[0]
+        type = columns.value[1]
+      }
+    }
+  }
+}
+
+resource "aws_athena_workgroup" "analytics" {
+  count         = local.analytics_enabled ? 1 : 0
+  name          = local.resources.athena_workgroup
+  description   = "Cortex operators' queries over the telemetry data lake"
+  force_destroy = true
+
+  configuration {
+    enforce_workgroup_configuration    = true
+    publish_cloudwatch_metrics_enabled = true
+    bytes_scanned_cutoff_per_query     = var.athena_bytes_scanned_cutoff
+
+    result_configuration {
+      output_location = "s3://${aws_s3_bucket.data_lake.bucket}/${local.data_lake_results_prefix}"
+
+      encryption_configuration {
+        encryption_option = "SSE_S3"
+      }
+    }
+  }
+}
+
+resource "aws_athena_named_query" "operator" {
+  for_each = { for name, query in local.athena_queries : name => query if local.analytics_enabled }
+
+  name        = each.key
+  description = each.value.description
+  workgroup   = aws_athena_workgroup.analytics[0].id
+  database    = aws_glue_catalog_database.telemetry[0].name
+  query       = each.value.query
+}

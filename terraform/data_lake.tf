@@ -1,0 +1,213 @@
+# EventBridge -> Firehose -> S3: GZIP newline-delimited events, partitioned by the event's own
+# timestamp (dynamic partitioning with a JQ query), not by arrival time, so a late event lands
+# in the hour it describes and Athena's partition filters stay correct.
+
+locals {
+  data_lake_events_prefix  = "events/"
+  data_lake_errors_prefix  = "errors/"
+  data_lake_results_prefix = "athena-results/"
+
+  # The event's timestamp is normalised by the API to yyyy-MM-ddTHH:mm:ss.fffZ (UTC), so fixed
+  # slices are exact; a record without it fails extraction and goes to the error prefix.
+  partition_query = "{year: .timestamp[0:4], month: .timestamp[5:7], day: .timestamp[8:10], hour: .timestamp[11:13]}"
+}
+
+resource "aws_s3_bucket" "data_lake" {
+  bucket        = local.data_lake_bucket
+  force_destroy = var.data_lake_force_destroy
+}
+
+resource "aws_s3_bucket_public_access_block" "data_lake" {
+  bucket                  = aws_s3_bucket.data_lake.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "data_lake" {
+  bucket = aws_s3_bucket.data_lake.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "data_lake" {
+  bucket = aws_s3_bucket.data_lake.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "data_lake" {
+  bucket = aws_s3_bucket.data_lake.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "data_lake" {
+  bucket = aws_s3_bucket.data_lake.id
+
+  rule {
+    id     = "events-tiering-and-expiry"
+    status = "Enabled"
+    filter {
+      prefix = local.data_lake_events_prefix
+    }
+    transition {
+      days          = var.data_lake_infrequent_access_days
+      storage_class = "STANDARD_IA"
+    }
+    transition {
+      days          = var.data_lake_glacier_days
+      storage_class = "GLACIER_IR"
+    }
+    expiration {
+      days = var.data_lake_expiration_days
+    }
+  }
+
+  rule {
+    id     = "delivery-errors-expiry"
+    status = "Enabled"
+    filter {
+      prefix = local.data_lake_errors_prefix
+    }
+    expiration {
+      days = 90
+    }
+  }
+
+  rule {
+    id     = "athena-results-expiry"
+    status = "Enabled"
+    filter {
+      prefix = local.data_lake_results_prefix
+    }
+    expiration {
+      days = 7
+    }
+  }
+
+  rule {
+    id     = "housekeeping"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.data_lake_glacier_days >= var.data_lake_infrequent_access_days + 30 && var.data_lake_expiration_days > var.data_lake_glacier_days
+      error_message = "Need data_lake_glacier_days >= data_lake_infrequent_access_days + 30 (S3's minimum stay in Standard-IA) and data_lake_expiration_days > data_lake_glacier_days."
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.data_lake]
+}
+
+data "aws_iam_policy_document" "data_lake_bucket" {
+  # A Deny only narrows access; the wildcard action and principal are what "refuse plain HTTP
+  # for everything and everyone" means. The policy tests check grants (Allow) for wildcards.
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.data_lake.arn, "${aws_s3_bucket.data_lake.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "data_lake" {
+  bucket = aws_s3_bucket.data_lake.id
+  policy = data.aws_iam_policy_document.data_lake_bucket.json
+
+  depends_on = [aws_s3_bucket_public_access_block.data_lake]
+}
+
+resource "aws_cloudwatch_log_group" "firehose" {
+  name              = "/aws/kinesisfirehose/${local.resources.firehose_stream}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_cloudwatch_log_stream" "firehose_s3" {
+  name           = "S3Delivery"
+  log_group_name = aws_cloudwatch_log_group.firehose.name
+}
+
+resource "aws_kinesis_firehose_delivery_stream" "events" {
+  name        = local.resources.firehose_stream
+  destination = "extended_s3"
+
+  server_side_encryption {
+    enabled  = true
+    key_type = "AWS_OWNED_CMK"
+  }
+
+  extended_s3_configuration {
+    role_arn   = aws_iam_role.firehose.arn
+    bucket_arn = aws_s3_bucket.data_lake.arn
+
+    prefix              = "${local.data_lake_events_prefix}year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/"
+    error_output_prefix = "${local.data_lake_errors_prefix}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+    compression_format  = "GZIP"
+    buffering_size      = var.firehose_buffering_mb
+    buffering_interval  = var.firehose_buffering_seconds
+
+    dynamic_partitioning_configuration {
+      enabled        = true
+      retry_duration = 300
+    }
+
+    processing_configuration {
+      enabled = true
+
+      processors {
+        type = "MetadataExtraction"
+        parameters {
+          parameter_name  = "JsonParsingEngine"
+          parameter_value = "JQ-1.6"
+        }
+        parameters {
+          parameter_name  = "MetadataExtractionQuery"
+          parameter_value = local.partition_query
+        }
+      }
+
+      # Firehose concatenates records as they come; this makes each event one line (NDJSON).
+      processors {
+        type = "AppendDelimiterToRecord"
+        parameters {
+          parameter_name  = "Delimiter"
+          parameter_value = "\\n"
+        }
+      }
+    }
+
+    cloudwatch_logging_options {
+      enabled         = true
+      log_group_name  = aws_cloudwatch_log_group.firehose.name
+      log_stream_name = aws_cloudwatch_log_stream.firehose_s3.name
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.firehose]
+}

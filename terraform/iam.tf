@@ -1,0 +1,252 @@
+# Least privilege, one role per principal. Every statement names its resources; the only
+# wildcards are listed (with the reason) where they occur and in the allow-list of
+# tests/Cortex.Tests/Terraform/TerraformPolicyTests.cs.
+
+# --- Lambda (API + SQS consumer) --------------------------------------------------------------
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    sid     = "LambdaAssumesTheRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = "${local.function_name}-lambda"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "lambda" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.lambda.arn}:log-stream:*"]
+  }
+
+  # WILDCARD EXCEPTION (allow-listed): X-Ray's PutTraceSegments and PutTelemetryRecords do not
+  # support resource-level permissions; AWS requires "*" (as in AWSXRayDaemonWriteAccess).
+  statement {
+    sid       = "XRayWriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PublishToTheBus"
+    actions   = ["events:PutEvents", "events:DescribeEventBus"]
+    resources = [aws_cloudwatch_event_bus.events.arn]
+  }
+
+  statement {
+    sid = "ConsumeTheEventsQueue"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [aws_sqs_queue.events.arn]
+  }
+
+  statement {
+    sid       = "InspectTheDeadLetterQueue"
+    actions   = ["sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.events_dlq.arn]
+  }
+
+  statement {
+    sid     = "StoreAndQueryEvents"
+    actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"]
+    resources = concat(
+      [aws_dynamodb_table.events.arn],
+      [for index in local.table.global_secondary_indexes : "${aws_dynamodb_table.events.arn}/index/${index.name}"],
+    )
+  }
+
+  statement {
+    sid       = "DecryptOwnEnvironment"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.cortex.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  name   = "${local.function_name}-lambda"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda.json
+}
+
+# --- EventBridge -> Firehose ------------------------------------------------------------------
+
+data "aws_iam_policy_document" "eventbridge_assume" {
+  statement {
+    sid     = "EventBridgeAssumesTheRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "eventbridge_to_firehose" {
+  name               = "${local.function_name}-eventbridge-to-firehose"
+  assume_role_policy = data.aws_iam_policy_document.eventbridge_assume.json
+}
+
+data "aws_iam_policy_document" "eventbridge_to_firehose" {
+  statement {
+    sid       = "PutRecordsIntoTheDeliveryStream"
+    actions   = ["firehose:PutRecord", "firehose:PutRecordBatch"]
+    resources = [aws_kinesis_firehose_delivery_stream.events.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "eventbridge_to_firehose" {
+  name   = "${local.function_name}-eventbridge-to-firehose"
+  role   = aws_iam_role.eventbridge_to_firehose.id
+  policy = data.aws_iam_policy_document.eventbridge_to_firehose.json
+}
+
+# --- Firehose -> S3 ---------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "firehose_assume" {
+  statement {
+    sid     = "FirehoseAssumesTheRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["firehose.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "firehose" {
+  name               = "${local.function_name}-firehose-to-s3"
+  assume_role_policy = data.aws_iam_policy_document.firehose_assume.json
+}
+
+data "aws_iam_policy_document" "firehose" {
+  statement {
+    sid       = "LocateTheBucket"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"]
+    resources = [aws_s3_bucket.data_lake.arn]
+  }
+
+  statement {
+    sid     = "WriteEventAndErrorObjects"
+    actions = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+    resources = [
+      "${aws_s3_bucket.data_lake.arn}/${local.data_lake_events_prefix}*",
+      "${aws_s3_bucket.data_lake.arn}/${local.data_lake_errors_prefix}*",
+    ]
+  }
+
+  statement {
+    sid       = "WriteDeliveryErrorLogs"
+    actions   = ["logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.firehose.arn}:log-stream:${aws_cloudwatch_log_stream.firehose_s3.name}"]
+  }
+}
+
+resource "aws_iam_role_policy" "firehose" {
+  name   = "${local.function_name}-firehose-to-s3"
+  role   = aws_iam_role.firehose.id
+  policy = data.aws_iam_policy_document.firehose.json
+}
+
+# --- API Gateway -> CloudWatch Logs (region-wide account setting) -----------------------------
+
+data "aws_iam_policy_document" "apigateway_assume" {
+  statement {
+    sid     = "ApiGatewayAssumesTheRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "apigateway_logging" {
+  count              = var.manage_api_gateway_account ? 1 : 0
+  name               = "${local.function_name}-apigateway-logging"
+  assume_role_policy = data.aws_iam_policy_document.apigateway_assume.json
+}
+
+data "aws_iam_policy_document" "apigateway_logging" {
+  # Scoped to this API's access log group and its execution log groups rather than AWS's
+  # AmazonAPIGatewayPushToCloudWatchLogs (which grants every log group). If other APIs in this
+  # account and region need logging, set manage_api_gateway_account = false and manage the
+  # account role where those APIs live.
+  statement {
+    sid = "WriteThisApisLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]
+    resources = [
+      aws_cloudwatch_log_group.api_access.arn,
+      "${aws_cloudwatch_log_group.api_access.arn}:log-stream:*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}:log-stream:*",
+    ]
+  }
+
+  # Listing only (names and settings, no log data), as AWS's API Gateway logging policy grants;
+  # DescribeLogGroups cannot be narrowed below the account and region.
+  statement {
+    sid       = "ListLogGroupsInThisRegion"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "apigateway_logging" {
+  count  = var.manage_api_gateway_account ? 1 : 0
+  name   = "${local.function_name}-apigateway-logging"
+  role   = aws_iam_role.apigateway_logging[0].id
+  policy = data.aws_iam_policy_document.apigateway_logging.json
+}
+
+resource "aws_api_gateway_account" "this" {
+  count               = var.manage_api_gateway_account ? 1 : 0
+  cloudwatch_role_arn = aws_iam_role.apigateway_logging[0].arn
+  # Provider 6.x resets the account setting on destroy (reset_on_delete was removed in 6.0).
+
+  depends_on = [aws_iam_role_policy.apigateway_logging]
+}

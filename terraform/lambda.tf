@@ -1,0 +1,117 @@
+# One function serves the API and consumes the queue: the Lambda Web Adapter turns API Gateway
+# requests into HTTP requests to Kestrel and POSTs SQS batches to the internal pass-through path
+# (DESIGN.md section 2). Runtime dotnet10 (provider >= 6.27.0 knows it, see versions.tf) with the
+# adapter's /opt/bootstrap exec wrapper; package.sh builds the framework-dependent ReadyToRun zip.
+
+locals {
+  # The function's settings (names from COMMON.md). A local, not an inline map, so the policy
+  # tests can read every value.
+  lambda_environment = {
+    # Lambda Web Adapter
+    AWS_LAMBDA_EXEC_WRAPPER      = "/opt/bootstrap"
+    AWS_LWA_PORT                 = tostring(local.lambda_port)
+    AWS_LWA_READINESS_CHECK_PATH = "/health"
+    AWS_LWA_INVOKE_MODE          = "buffered"
+    # LWA's default pass-through path is /events, the public ingestion path.
+    AWS_LWA_PASS_THROUGH_PATH = local.resources.lambda.pass_through_path
+
+    ASPNETCORE_URLS        = "http://127.0.0.1:${local.lambda_port}"
+    ASPNETCORE_ENVIRONMENT = "Production"
+
+    Cortex__Mode                    = "Aws"
+    Cortex__Lambda__Enabled         = "true"
+    Cortex__Lambda__PassThroughPath = local.resources.lambda.pass_through_path
+    Cortex__Aws__EventBusName       = aws_cloudwatch_event_bus.events.name
+    Cortex__Aws__QueueUrl           = aws_sqs_queue.events.url
+    Cortex__Aws__DeadLetterQueueUrl = aws_sqs_queue.events_dlq.url
+    Cortex__Aws__TableName          = aws_dynamodb_table.events.name
+    Cortex__Aws__WriteShards        = tostring(local.table.write_shards)
+    Cortex__Aws__EventSourcePrefix  = local.resources.event_source_prefix
+    Cortex__Aws__Poller__Enabled    = "false"
+    Cortex__Auth__SigningKey        = data.aws_ssm_parameter.signing_key.value
+  }
+
+  # Unset means the app's own defaults (appsettings.json).
+  lambda_auth_environment = {
+    for name, value in {
+      Cortex__Auth__Issuer   = var.auth_issuer
+      Cortex__Auth__Audience = var.auth_audience
+    } : name => value if value != null
+  }
+}
+
+data "aws_ssm_parameter" "signing_key" {
+  name            = local.signing_key_parameter
+  with_decryption = true
+}
+
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "api" {
+  function_name    = local.function_name
+  description      = "Cortex telemetry API and SQS consumer (ASP.NET Core behind the Lambda Web Adapter)"
+  role             = aws_iam_role.lambda.arn
+  runtime          = "dotnet10"
+  handler          = "run.sh"
+  architectures    = [var.lambda_architecture]
+  filename         = local.lambda_zip_path
+  source_code_hash = filebase64sha256(local.lambda_zip_path)
+  memory_size      = var.lambda_memory_mb
+  timeout          = local.lambda_timeout
+  layers           = [local.lambda_adapter_layer_arn]
+  kms_key_arn      = aws_kms_key.cortex.arn
+
+  reserved_concurrent_executions = var.lambda_reserved_concurrency
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.lambda.name
+  }
+
+  environment {
+    variables = merge(
+      local.lambda_environment,
+      local.lambda_auth_environment,
+      { for name, value in { AWS__ServiceURL = var.localstack_lambda_endpoint } : name => value if var.use_localstack },
+    )
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.lambda_reserved_concurrency == -1 || var.lambda_reserved_concurrency > var.consumer_maximum_concurrency
+      error_message = "lambda_reserved_concurrency must exceed consumer_maximum_concurrency, or the consumer can starve the API."
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.lambda, aws_cloudwatch_log_group.lambda]
+}
+
+resource "aws_lambda_event_source_mapping" "events_queue" {
+  event_source_arn = aws_sqs_queue.events.arn
+  function_name    = aws_lambda_function.api.arn
+  # The consumer answers {"batchItemFailures":[...]}; without this setting Lambda would ignore
+  # it and delete (or retry) the whole batch.
+  function_response_types            = ["ReportBatchItemFailures"]
+  batch_size                         = var.consumer_batch_size
+  maximum_batching_window_in_seconds = var.consumer_batching_window_seconds
+  # On LocalStack the compose app's in-process poller consumes the queue instead (docs/deploy.md).
+  enabled = !var.use_localstack
+
+  scaling_config {
+    maximum_concurrency = var.consumer_maximum_concurrency
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.consumer_batch_size <= 10 || var.consumer_batching_window_seconds >= 1
+      error_message = "consumer_batch_size above 10 needs consumer_batching_window_seconds >= 1 (an SQS event source rule)."
+    }
+  }
+}

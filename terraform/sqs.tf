@@ -1,0 +1,125 @@
+# The consumer's queue and its DLQ, plus one DLQ per EventBridge rule target. All use SSE-SQS:
+# EventBridge cannot deliver to a queue encrypted with the AWS managed aws/sqs KMS key.
+
+resource "aws_sqs_queue" "events" {
+  name                       = local.resources.queue.name
+  visibility_timeout_seconds = local.resources.queue.visibility_timeout_seconds
+  message_retention_seconds  = local.resources.queue.message_retention_seconds
+  receive_wait_time_seconds  = local.resources.queue.receive_wait_time_seconds
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
+    maxReceiveCount     = local.resources.dead_letter_queue.max_receive_count
+  })
+
+  lifecycle {
+    # AWS's guidance for Lambda consumers: at least six times the function timeout plus the
+    # batching window, or a message still in flight reappears and is processed twice.
+    precondition {
+      condition     = local.resources.queue.visibility_timeout_seconds >= 6 * local.lambda_timeout + var.consumer_batching_window_seconds
+      error_message = "resources.json queue.visibility_timeout_seconds must be >= 6 x lambda.timeout_seconds + consumer_batching_window_seconds."
+    }
+  }
+}
+
+resource "aws_sqs_queue" "events_dlq" {
+  name                      = local.resources.dead_letter_queue.name
+  message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "events_dlq" {
+  queue_url = aws_sqs_queue.events_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.events.arn]
+  })
+}
+
+# EventBridge writes here when it cannot deliver to the events queue after its retries.
+resource "aws_sqs_queue" "to_sqs_target_dlq" {
+  name                      = local.resources.rule_target_dead_letter_queues.to_sqs
+  message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
+  sqs_managed_sse_enabled   = true
+}
+
+# EventBridge writes here when it cannot deliver to Firehose after its retries.
+resource "aws_sqs_queue" "to_firehose_target_dlq" {
+  name                      = local.resources.rule_target_dead_letter_queues.to_firehose
+  message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
+  sqs_managed_sse_enabled   = true
+}
+
+# Only the to-sqs rule may send to the events queue.
+data "aws_iam_policy_document" "events_queue" {
+  statement {
+    sid       = "AllowTheToSqsRule"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.to_sqs.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "events" {
+  queue_url = aws_sqs_queue.events.id
+  policy    = data.aws_iam_policy_document.events_queue.json
+}
+
+data "aws_iam_policy_document" "to_sqs_target_dlq" {
+  statement {
+    sid       = "AllowTheToSqsRuleDeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.to_sqs_target_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.to_sqs.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "to_sqs_target_dlq" {
+  queue_url = aws_sqs_queue.to_sqs_target_dlq.id
+  policy    = data.aws_iam_policy_document.to_sqs_target_dlq.json
+}
+
+data "aws_iam_policy_document" "to_firehose_target_dlq" {
+  statement {
+    sid       = "AllowTheToFirehoseRuleDeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.to_firehose_target_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.to_firehose.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "to_firehose_target_dlq" {
+  queue_url = aws_sqs_queue.to_firehose_target_dlq.id
+  policy    = data.aws_iam_policy_document.to_firehose_target_dlq.json
+}

@@ -1,0 +1,401 @@
+variable "aws_region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region code such as us-east-1."
+  }
+}
+
+variable "environment" {
+  description = "Environment name, used in tags only (names come from resources.json)."
+  type        = string
+  default     = "prod"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.environment))
+    error_message = "environment must be lowercase letters, digits and dashes, at most 32 characters."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+# --- LocalStack -------------------------------------------------------------------------------
+
+variable "use_localstack" {
+  description = "Deploy to LocalStack instead of AWS: dummy credentials, every endpoint pointed at localstack_endpoint, Glue and Athena skipped, the Lambda's SQS mapping disabled (the compose app's poller consumes instead)."
+  type        = bool
+  default     = false
+}
+
+variable "localstack_endpoint" {
+  description = "LocalStack edge endpoint as seen by Terraform."
+  type        = string
+  default     = "http://localhost:4566"
+
+  validation {
+    condition     = can(regex("^https?://", var.localstack_endpoint))
+    error_message = "localstack_endpoint must be an http(s) URL."
+  }
+}
+
+variable "localstack_lambda_endpoint" {
+  description = "LocalStack endpoint as seen from inside a LocalStack Lambda container (AWS__ServiceURL for the function)."
+  type        = string
+  default     = "http://localhost.localstack.cloud:4566"
+
+  validation {
+    condition     = can(regex("^https?://", var.localstack_lambda_endpoint))
+    error_message = "localstack_lambda_endpoint must be an http(s) URL."
+  }
+}
+
+# --- Lambda -----------------------------------------------------------------------------------
+
+variable "lambda_zip_path" {
+  description = "Path of the deployment zip built by package.sh. Null means terraform/build/lambda.zip."
+  type        = string
+  default     = null
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the function; must match the architecture passed to package.sh."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_adapter_layer_version" {
+  description = "Version of AWS's LambdaAdapterLayerX86/LambdaAdapterLayerArm64 layer (account 753240598075)."
+  type        = number
+  default     = 27
+
+  validation {
+    condition     = var.lambda_adapter_layer_version >= 1 && floor(var.lambda_adapter_layer_version) == var.lambda_adapter_layer_version
+    error_message = "lambda_adapter_layer_version must be a positive integer."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Function memory in MB (CPU scales with it; 1024 keeps ReadyToRun cold starts short)."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrent executions for the function; -1 leaves it unreserved. When set, it must be at least consumer_maximum_concurrency plus room for API traffic."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.lambda_reserved_concurrency == -1 || var.lambda_reserved_concurrency >= 1
+    error_message = "lambda_reserved_concurrency must be -1 (unreserved) or at least 1."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's, API Gateway's and Firehose's log groups."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+# --- Auth -------------------------------------------------------------------------------------
+
+variable "signing_key_parameter_name" {
+  description = "SSM Parameter Store SecureString holding the HS256 signing key (>= 32 bytes). Create it before apply (see docs/deploy.md). Null means the name in resources.json."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.signing_key_parameter_name == null || can(regex("^/[A-Za-z0-9_./-]+$", var.signing_key_parameter_name))
+    error_message = "signing_key_parameter_name must be a hierarchical SSM name starting with /."
+  }
+}
+
+variable "auth_issuer" {
+  description = "JWT issuer the app accepts (Cortex:Auth:Issuer). Null keeps the app's default."
+  type        = string
+  default     = null
+}
+
+variable "auth_audience" {
+  description = "JWT audience the app accepts (Cortex:Auth:Audience). Null keeps the app's default."
+  type        = string
+  default     = null
+}
+
+# --- API Gateway ------------------------------------------------------------------------------
+
+variable "api_stage_name" {
+  description = "API Gateway stage name (the first path segment of the invoke URL)."
+  type        = string
+  default     = "v1"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,128}$", var.api_stage_name))
+    error_message = "api_stage_name must be letters, digits and underscores."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the stage accepts across all clients (per-token limits are in the app)."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.api_throttling_rate_limit > 0
+    error_message = "api_throttling_rate_limit must be positive."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst of requests the stage accepts above the steady rate."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 1 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
+    error_message = "api_throttling_burst_limit must be a positive integer."
+  }
+}
+
+variable "api_binary_media_types" {
+  description = "Content types API Gateway passes to the function base64-encoded. Empty by default: a gzip-encoded request body is then not supported through API Gateway; [\"*/*\"] supports it but base64 grows every request by a third, so bodies above ~4.4 MB exceed Lambda's 6 MB request limit."
+  type        = list(string)
+  default     = []
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set the region-wide API Gateway CloudWatch role (aws_api_gateway_account). Turn off if another stack in this account and region already manages it."
+  type        = bool
+  default     = true
+}
+
+# --- SQS consumer -----------------------------------------------------------------------------
+
+variable "consumer_batch_size" {
+  description = "Messages per Lambda invocation from the events queue."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.consumer_batch_size >= 1 && var.consumer_batch_size <= 10000
+    error_message = "consumer_batch_size must be between 1 and 10000."
+  }
+}
+
+variable "consumer_batching_window_seconds" {
+  description = "Seconds the event source mapping may wait to fill a batch; must be at least 1 when consumer_batch_size > 10."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.consumer_batching_window_seconds >= 0 && var.consumer_batching_window_seconds <= 300
+    error_message = "consumer_batching_window_seconds must be between 0 and 300."
+  }
+}
+
+variable "consumer_maximum_concurrency" {
+  description = "Most concurrent invocations the SQS mapping may drive (scaling_config), leaving the rest of the function's concurrency to the API."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.consumer_maximum_concurrency >= 2 && var.consumer_maximum_concurrency <= 1000
+    error_message = "consumer_maximum_concurrency must be between 2 and 1000."
+  }
+}
+
+# --- EventBridge targets ----------------------------------------------------------------------
+
+variable "rule_target_maximum_event_age_seconds" {
+  description = "How long EventBridge keeps retrying a target before sending the event to the target's DLQ."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.rule_target_maximum_event_age_seconds >= 60 && var.rule_target_maximum_event_age_seconds <= 86400
+    error_message = "rule_target_maximum_event_age_seconds must be between 60 and 86400."
+  }
+}
+
+variable "rule_target_maximum_retry_attempts" {
+  description = "Retries EventBridge makes per target before the event goes to the target's DLQ."
+  type        = number
+  default     = 185
+
+  validation {
+    condition     = var.rule_target_maximum_retry_attempts >= 0 && var.rule_target_maximum_retry_attempts <= 185
+    error_message = "rule_target_maximum_retry_attempts must be between 0 and 185."
+  }
+}
+
+# --- Data lake --------------------------------------------------------------------------------
+
+variable "data_lake_bucket_name" {
+  description = "Name of the S3 data lake bucket. Null means <data_lake_bucket_prefix>-<account>-<region>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.data_lake_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.data_lake_bucket_name))
+    error_message = "data_lake_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "data_lake_force_destroy" {
+  description = "Let terraform destroy delete the data lake bucket with its objects. Keep false in production."
+  type        = bool
+  default     = false
+}
+
+variable "data_lake_infrequent_access_days" {
+  description = "Days after which event objects move to S3 Standard-IA."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.data_lake_infrequent_access_days >= 30
+    error_message = "data_lake_infrequent_access_days must be at least 30 (S3's minimum for Standard-IA)."
+  }
+}
+
+variable "data_lake_glacier_days" {
+  description = "Days after which event objects move to Glacier Instant Retrieval."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.data_lake_glacier_days >= 60
+    error_message = "data_lake_glacier_days must be at least 60."
+  }
+}
+
+variable "data_lake_expiration_days" {
+  description = "Days after which event objects are deleted from the data lake."
+  type        = number
+  default     = 730
+
+  validation {
+    condition     = var.data_lake_expiration_days >= 1
+    error_message = "data_lake_expiration_days must be positive."
+  }
+}
+
+variable "data_lake_first_year" {
+  description = "First year of the Glue table's year partition projection (ten years are projected from it)."
+  type        = number
+  default     = 2026
+
+  validation {
+    condition     = var.data_lake_first_year >= 2020 && var.data_lake_first_year <= 2100
+    error_message = "data_lake_first_year must be between 2020 and 2100."
+  }
+}
+
+variable "firehose_buffering_mb" {
+  description = "Firehose buffer size in MB; dynamic partitioning requires at least 64."
+  type        = number
+  default     = 64
+
+  validation {
+    condition     = var.firehose_buffering_mb >= 64 && var.firehose_buffering_mb <= 128
+    error_message = "firehose_buffering_mb must be between 64 and 128 (dynamic partitioning)."
+  }
+}
+
+variable "firehose_buffering_seconds" {
+  description = "Firehose buffer interval in seconds (latency of the data lake)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.firehose_buffering_seconds >= 60 && var.firehose_buffering_seconds <= 900
+    error_message = "firehose_buffering_seconds must be between 60 and 900."
+  }
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "Athena stops any query in the workgroup that would scan more bytes than this (cost guard)."
+  type        = number
+  default     = 10737418240
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff >= 10485760
+    error_message = "athena_bytes_scanned_cutoff must be at least 10 MB (Athena's minimum)."
+  }
+}
+
+# --- DynamoDB ---------------------------------------------------------------------------------
+
+variable "table_deletion_protection" {
+  description = "Protect the events table from deletion. Set false before terraform destroy."
+  type        = bool
+  default     = true
+}
+
+# --- Alarms -----------------------------------------------------------------------------------
+
+variable "alert_email" {
+  description = "E-mail address subscribed to the alerts topic (the recipient must confirm). Null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be an e-mail address."
+  }
+}
+
+variable "consumer_age_alarm_seconds" {
+  description = "Alarm when the oldest message in the events queue is older than this (the consumer is falling behind)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.consumer_age_alarm_seconds >= 60
+    error_message = "consumer_age_alarm_seconds must be at least 60."
+  }
+}
+
+variable "api_5xx_alarm_threshold" {
+  description = "Alarm when the API returns at least this many 5xx responses in 5 minutes."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.api_5xx_alarm_threshold >= 1
+    error_message = "api_5xx_alarm_threshold must be at least 1."
+  }
+}
+
+variable "api_p99_latency_alarm_ms" {
+  description = "Alarm when the API's p99 latency over 5 minutes exceeds this many milliseconds."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.api_p99_latency_alarm_ms >= 10
+    error_message = "api_p99_latency_alarm_ms must be at least 10."
+  }
+}

@@ -1,0 +1,268 @@
+using System.Text.Json;
+
+namespace Cortex.Tests.Terraform;
+
+/// <summary>The invariants of the deployable module in terraform/, checked statically (no provider download).</summary>
+public sealed class TerraformPolicyTests
+{
+    /// <summary>
+    /// Wildcards AWS requires, as "policy document/statement sid". Each has a comment where it
+    /// occurs in terraform/; EveryAllowListedWildcardIsStillNeeded keeps this list from rotting.
+    /// </summary>
+    internal static readonly IReadOnlySet<string> WildcardAllowList = new HashSet<string>(StringComparer.Ordinal)
+    {
+        // Key policy: resource "*" means this key; "kms:*" for the account root is AWS's default
+        // statement, which only lets IAM policies grant use of the key.
+        "kms_key/EnableIamPoliciesForThisKey",
+        // Key policy: resource "*" means this key (CloudWatch publishes to the encrypted topic).
+        "kms_key/LetCloudWatchAlarmsPublishToTheEncryptedTopic",
+        // xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.
+        "lambda/XRayWriteTraces",
+    };
+
+    private static readonly string[] PublicRoutes =
+    [
+        "GET /events",
+        "GET /events/{event_id}",
+        "GET /health",
+        "GET /health/ready",
+        "POST /events",
+        "POST /events/batch",
+    ];
+
+    [Fact]
+    public async Task EveryQueueHasADeadLetterQueueOrIsOne()
+    {
+        var module = await LoadAsync();
+
+        var violations = TerraformPolicy.QueuesWithoutDeadLetterQueue(module);
+
+        Assert.Empty(violations);
+        Assert.Equal(4, module.ResourcesOfType("aws_sqs_queue").Count());
+    }
+
+    [Fact]
+    public async Task EveryDeadLetterQueueRaisesAnAlarm()
+    {
+        var module = await LoadAsync();
+
+        var deadLetterQueues = TerraformPolicy.DeadLetterQueues(module);
+        var violations = TerraformPolicy.DeadLetterQueuesWithoutAlarm(module);
+
+        Assert.Equal(["events_dlq", "to_firehose_target_dlq", "to_sqs_target_dlq"], deadLetterQueues.Order(StringComparer.Ordinal));
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public async Task EveryRuleTargetHasADeadLetterQueueAndARetryPolicy()
+    {
+        var module = await LoadAsync();
+
+        var violations = TerraformPolicy.RuleTargetsWithoutDeadLetterQueue(module);
+
+        Assert.Empty(violations);
+        Assert.Equal(2, module.ResourcesOfType("aws_cloudwatch_event_target").Count());
+    }
+
+    [Fact]
+    public async Task TheQueueMappingReportsBatchItemFailures()
+    {
+        var module = await LoadAsync();
+
+        var violations = TerraformPolicy.MappingsWithoutBatchItemFailures(module);
+
+        Assert.Empty(violations);
+        Assert.Single(module.ResourcesOfType("aws_lambda_event_source_mapping"));
+    }
+
+    [Fact]
+    public async Task TheApiExposesExactlyThePublicRoutesAndNothingInternal()
+    {
+        var module = await LoadAsync();
+        var passThroughPath = Resources().GetProperty("lambda").GetProperty("pass_through_path").GetString()!;
+
+        var (routes, violations) = TerraformPolicy.ApiRoutes(module, passThroughPath);
+
+        Assert.Empty(violations);
+        Assert.Equal(PublicRoutes, routes);
+    }
+
+    [Fact]
+    public async Task NoPolicyGrantsWildcardsOutsideTheAllowList()
+    {
+        var module = await LoadAsync();
+
+        var (violations, _) = TerraformPolicy.WildcardGrants(module, WildcardAllowList);
+
+        Assert.Empty(violations);
+        Assert.True(module.DataSourcesOfType("aws_iam_policy_document").Count() >= 10);
+    }
+
+    [Fact]
+    public async Task EveryAllowListedWildcardIsStillNeeded()
+    {
+        var module = await LoadAsync();
+
+        var (_, allowListed) = TerraformPolicy.WildcardGrants(module, WildcardAllowList);
+
+        Assert.Equal(WildcardAllowList.Order(StringComparer.Ordinal), allowListed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EveryStoreIsEncrypted()
+    {
+        var module = await LoadAsync();
+
+        var violations = TerraformPolicy.UnencryptedStores(module);
+
+        Assert.Empty(violations);
+        Assert.Single(module.ResourcesOfType("aws_dynamodb_table"));
+        Assert.Single(module.ResourcesOfType("aws_s3_bucket"));
+        Assert.Single(module.ResourcesOfType("aws_sns_topic"));
+        Assert.Single(module.ResourcesOfType("aws_kinesis_firehose_delivery_stream"));
+    }
+
+    [Fact]
+    public async Task SharedNamesComeFromResourcesJsonAndAreNotHardCoded()
+    {
+        var module = await LoadAsync();
+        var sharedNames = TerraformPolicy.SharedNames(Resources());
+
+        var violations = TerraformPolicy.HardCodedSharedNames(module, sharedNames);
+
+        Assert.Empty(violations);
+        Assert.Contains("cortex-events-queue", sharedNames);
+        Assert.Contains("by-time", sharedNames);
+        Assert.Contains("/internal/lambda-events", sharedNames);
+        Assert.Contains(
+            module.Locals,
+            local => local.Key == "resources" && local.Value.GetString() == "${jsondecode(file(\"${path.module}/resources.json\"))}");
+    }
+
+    [Fact]
+    public async Task EveryAlarmNotifiesTheAlertsTopic()
+    {
+        var module = await LoadAsync();
+
+        var alarms = module.ResourcesOfType("aws_cloudwatch_metric_alarm").ToList();
+
+        // Seven alarm blocks, one of them per dead-letter queue: nine alarms.
+        Assert.Equal(7, alarms.Count);
+        Assert.Equal(3, module.Locals["dead_letter_queues"].EnumerateObject().Count());
+        Assert.All(alarms, alarm => Assert.Equal("${local.alarm_actions}", alarm.String("alarm_actions")));
+        Assert.Equal("${aws_sns_topic.alerts.arn}", Assert.Single(module.Locals["alarm_actions"].EnumerateArray()).GetString());
+        Assert.Equal(
+            ["5XXError", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "DeliveryToS3.DataFreshness", "Errors", "Latency", "Throttles"],
+            alarms.Select(alarm => alarm.String("metric_name")!).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task PipelineSettingsComeFromResourcesJson()
+    {
+        var module = await LoadAsync();
+        TerraformBlock Resource(string type, string name) => module.ResourcesOfType(type).Single(block => block.Name == name);
+
+        var queue = Resource("aws_sqs_queue", "events");
+        var deadLetterQueue = Resource("aws_sqs_queue", "events_dlq");
+
+        Assert.Equal("${local.resources.queue.visibility_timeout_seconds}", queue.String("visibility_timeout_seconds"));
+        Assert.Equal("${local.resources.queue.message_retention_seconds}", queue.String("message_retention_seconds"));
+        Assert.Matches(@"maxReceiveCount\s*=\s*local\.resources\.dead_letter_queue\.max_receive_count", queue.String("redrive_policy"));
+        Assert.Equal("${local.resources.dead_letter_queue.message_retention_seconds}", deadLetterQueue.String("message_retention_seconds"));
+        Assert.Equal("${jsonencode(local.resources.rules.to_sqs.event_pattern)}", Resource("aws_cloudwatch_event_rule", "to_sqs").String("event_pattern"));
+        Assert.Equal("${jsonencode(local.resources.rules.to_firehose.event_pattern)}", Resource("aws_cloudwatch_event_rule", "to_firehose").String("event_pattern"));
+        Assert.Equal("${local.lambda_timeout}", Resource("aws_lambda_function", "api").String("timeout"));
+        Assert.Equal("${local.resources.lambda.timeout_seconds}", module.Locals["lambda_timeout"].GetString());
+        Assert.Equal("${local.table.ttl_attribute}", Resource("aws_dynamodb_table", "events").NestedBlocks("ttl").Single().GetProperty("attribute_name").GetString());
+    }
+
+    [Fact]
+    public async Task TheFunctionRunsBehindTheWebAdapterWithTheAgreedSettings()
+    {
+        var module = await LoadAsync();
+        var function = Assert.Single(module.ResourcesOfType("aws_lambda_function"));
+        var environment = module.Locals["lambda_environment"];
+
+        string Setting(string name) => environment.GetProperty(name).GetString()!;
+
+        Assert.Equal("dotnet10", function.String("runtime"));
+        Assert.Equal("run.sh", function.String("handler"));
+        Assert.Equal("${local.lambda_adapter_layer_arn}", Assert.Single(function.Attribute("layers")!.Value.EnumerateArray()).GetString());
+        Assert.Contains("753240598075:layer:%s:%d", module.Locals["lambda_adapter_layer_arn"].GetString(), StringComparison.Ordinal);
+        Assert.Equal("Active", function.NestedBlocks("tracing_config").Single().GetProperty("mode").GetString());
+        Assert.Equal("${var.lambda_reserved_concurrency}", function.String("reserved_concurrent_executions"));
+        Assert.Equal("/opt/bootstrap", Setting("AWS_LAMBDA_EXEC_WRAPPER"));
+        Assert.Equal("buffered", Setting("AWS_LWA_INVOKE_MODE"));
+        Assert.Equal("/health", Setting("AWS_LWA_READINESS_CHECK_PATH"));
+        Assert.Equal("${tostring(local.lambda_port)}", Setting("AWS_LWA_PORT"));
+        Assert.Equal("http://127.0.0.1:${local.lambda_port}", Setting("ASPNETCORE_URLS"));
+        Assert.Equal("${local.resources.lambda.pass_through_path}", Setting("AWS_LWA_PASS_THROUGH_PATH"));
+        Assert.Equal("${local.resources.lambda.pass_through_path}", Setting("Cortex__Lambda__PassThroughPath"));
+        Assert.Equal("Aws", Setting("Cortex__Mode"));
+        Assert.Equal("true", Setting("Cortex__Lambda__Enabled"));
+        Assert.Equal("false", Setting("Cortex__Aws__Poller__Enabled"));
+        Assert.Equal("${aws_cloudwatch_event_bus.events.name}", Setting("Cortex__Aws__EventBusName"));
+        Assert.Equal("${aws_sqs_queue.events.url}", Setting("Cortex__Aws__QueueUrl"));
+        Assert.Equal("${aws_sqs_queue.events_dlq.url}", Setting("Cortex__Aws__DeadLetterQueueUrl"));
+        Assert.Equal("${aws_dynamodb_table.events.name}", Setting("Cortex__Aws__TableName"));
+        Assert.Equal("${tostring(local.table.write_shards)}", Setting("Cortex__Aws__WriteShards"));
+        Assert.Equal("${local.resources.event_source_prefix}", Setting("Cortex__Aws__EventSourcePrefix"));
+        Assert.Equal("${data.aws_ssm_parameter.signing_key.value}", Setting("Cortex__Auth__SigningKey"));
+    }
+
+    [Fact]
+    public async Task TheDataLakeIsPartitionedByEventTimeAsGzippedLines()
+    {
+        var module = await LoadAsync();
+        var stream = Assert.Single(module.ResourcesOfType("aws_kinesis_firehose_delivery_stream"));
+        var s3 = stream.NestedBlocks("extended_s3_configuration").Single();
+        var processors = TerraformBlock.NestedBlocks(TerraformBlock.NestedBlocks(s3, "processing_configuration").Single(), "processors")
+            .Select(processor => processor.GetProperty("type").GetString())
+            .ToList();
+
+        Assert.Equal("GZIP", s3.GetProperty("compression_format").GetString());
+        Assert.Contains("year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/", s3.GetProperty("prefix").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("!{timestamp:", s3.GetProperty("prefix").GetString(), StringComparison.Ordinal);
+        Assert.Contains("!{firehose:error-output-type}", s3.GetProperty("error_output_prefix").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["MetadataExtraction", "AppendDelimiterToRecord"], processors);
+        Assert.StartsWith("{year: .timestamp[0:4]", module.Locals["partition_query"].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GlueAndAthenaAreSkippedOnLocalStack()
+    {
+        var module = await LoadAsync();
+
+        var analytics = module.Resources
+            .Where(resource => resource.Type.StartsWith("aws_glue_", StringComparison.Ordinal) || resource.Type.StartsWith("aws_athena_", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.Equal(4, analytics.Count);
+        Assert.All(analytics, resource => Assert.Contains(
+            "local.analytics_enabled",
+            resource.String("count") ?? resource.String("for_each") ?? string.Empty,
+            StringComparison.Ordinal));
+        Assert.Equal("${!var.use_localstack}", module.Locals["analytics_enabled"].GetString());
+    }
+
+    [Fact]
+    public void ResourcesJsonRedriveSettingsFollowTheDesign()
+    {
+        var resources = Resources();
+        var queue = resources.GetProperty("queue");
+        var deadLetterQueue = resources.GetProperty("dead_letter_queue");
+        var timeout = resources.GetProperty("lambda").GetProperty("timeout_seconds").GetInt32();
+
+        Assert.Equal(3, deadLetterQueue.GetProperty("max_receive_count").GetInt32());
+        Assert.Equal(14 * 24 * 3600, deadLetterQueue.GetProperty("message_retention_seconds").GetInt32());
+        Assert.True(queue.GetProperty("visibility_timeout_seconds").GetInt32() >= 6 * timeout);
+    }
+
+    private static Task<TerraformModule> LoadAsync() => TerraformModule.LoadAsync(TerraformModule.ModuleDirectory);
+
+    private static JsonElement Resources()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(TerraformModule.ModuleDirectory, "resources.json")));
+        return document.RootElement.Clone();
+    }
+}
