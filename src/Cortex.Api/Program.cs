@@ -31,6 +31,7 @@ app.UseAuthorization();
 app.MapHealthApi();
 app.MapIngestionApi();
 app.MapQueryApi();
+Cortex.Api.Benchmark.BaselineApi.MapBaselineApi(app);
 
 app.Run();
 return 0;
