@@ -24,7 +24,7 @@ public sealed class EventFactory(int seed)
     /// <summary>One request body: a single event object, or a JSON array of <paramref name="batchSize"/> events.</summary>
     public byte[] CreateBody(int batchSize, DateTimeOffset now)
     {
-        var buffer = new ArrayBufferWriter<byte>(batchSize * 400);
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(1, batchSize) * 400);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             if (batchSize <= 0)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Cortex.Api.Hosting;
 using Spectre.Console;
 
@@ -52,6 +51,12 @@ public static class LoadTestProgram
         command.SetAction(async (parse, cancellationToken) =>
         {
             var console = AnsiConsole.Console;
+            if (!console.Profile.Capabilities.Interactive)
+            {
+                // Redirected to a file or a CI log: 80 columns would wrap every table.
+                console.Profile.Width = Math.Max(console.Profile.Width, 140);
+            }
+
             var problems = new List<string>();
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var baseUrl))
             {
@@ -140,6 +145,4 @@ public static class LoadTestProgram
 
         return Scenario.Succeeded(report) ? 0 : 1;
     }
-
-    internal static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }
