@@ -26,12 +26,9 @@ public static class Credentials
             return (fromEnvironment, KeyEnvironmentVariable);
         }
 
-        foreach (var path in DevelopmentSettingsCandidates())
+        if (FindDevelopmentKey() is { } development)
         {
-            if (File.Exists(path) && ReadKey(File.ReadAllText(path)) is { } key)
-            {
-                return (key, path);
-            }
+            return development;
         }
 
         throw new InvalidOperationException(
@@ -47,6 +44,20 @@ public static class Credentials
         }
 
         return tokens;
+    }
+
+    /// <summary>The key in the repository's src/Cortex.Api/appsettings.Development.json, and that file's path.</summary>
+    internal static (string Key, string Path)? FindDevelopmentKey()
+    {
+        foreach (var path in DevelopmentSettingsCandidates())
+        {
+            if (File.Exists(path) && ReadKey(File.ReadAllText(path)) is { } key)
+            {
+                return (key, path);
+            }
+        }
+
+        return null;
     }
 
     internal static string? ReadKey(string settingsJson)
