@@ -18,6 +18,10 @@ public static class Scenario
     public const double RssMegabytesTarget = 250;
     public const int BatchConcurrency = 16;
 
+    // Tiered JIT needs thousands of requests (and a free core for its background compiler) before
+    // the hot path is optimised; a 5 s warm-up on a busy machine measured tier-0 code.
+    public static readonly TimeSpan DefaultWarmup = TimeSpan.FromSeconds(15);
+
     public static IReadOnlyList<LoadSettings> Issue2Steps(LoadSettings common, TimeSpan duration)
     {
         var single = common with
@@ -26,7 +30,7 @@ public static class Scenario
             Duration = duration,
             Count = null,
             Rate = null,
-            Warmup = common.Warmup > TimeSpan.Zero ? common.Warmup : TimeSpan.FromSeconds(5),
+            Warmup = common.Warmup > TimeSpan.Zero ? common.Warmup : DefaultWarmup,
         };
         var batch = single with { Mode = "batch", BatchSize = 100, Concurrency = BatchConcurrency };
         return
