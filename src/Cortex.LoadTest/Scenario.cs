@@ -104,7 +104,7 @@ public static class Scenario
         return rows;
     }
 
-    private static double Ratio(double cortex, double baseline) => baseline <= 0 ? 0 : Math.Round(cortex / baseline, 3);
+    private static double Ratio(double cortex, double baseline) => baseline <= 0 ? 0 : Math.Round(cortex / baseline, 4);
 
     private static void PrintSummary(IAnsiConsole console, MachineInfo machine, IReadOnlyList<SummaryRow> rows)
     {
@@ -123,7 +123,7 @@ public static class Scenario
                 false => "[red]MISS[/]",
                 null => "[grey]-[/]",
             };
-            table.AddRow(Markup.Escape(row.Measure), Markup.Escape(row.Target), Markup.Escape(ReportPrinter.F(row.Measured, "N2")),
+            table.AddRow(Markup.Escape(row.Measure), Markup.Escape(row.Target), Markup.Escape(ReportPrinter.F(row.Measured, Math.Abs(row.Measured) < 10 ? "0.0000" : "N1")),
                 result, Markup.Escape(row.LoadAverage));
         }
 
