@@ -1,3 +1,4 @@
+using Cortex.Api.Benchmark;
 using Cortex.Api.Health;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
@@ -42,6 +43,7 @@ app.MapIngestionApi();
 app.MapQueryApi();
 app.MapDeadLetterApi();
 app.MapCortexObservability();
+app.MapBaselineApi();
 
 app.Run();
 return 0;

@@ -1,0 +1,44 @@
+namespace Cortex.LoadTest;
+
+/// <summary>One load run's settings, as parsed from the command line.</summary>
+public sealed record LoadSettings
+{
+    public string Name { get; init; } = "run";
+
+    public required Uri Url { get; init; }
+
+    /// <summary>"single" (POST one event) or "batch" (POST a JSON array).</summary>
+    public string Mode { get; init; } = "single";
+
+    public int BatchSize { get; init; } = 100;
+
+    /// <summary>Connections, and in closed-loop mode also requests in flight; one token subject each.</summary>
+    public int Concurrency { get; init; } = 64;
+
+    /// <summary>Target requests per second (open loop); null for closed loop.</summary>
+    public double? Rate { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    public long? Count { get; init; }
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The request path; defaults to /events or /events/batch by mode.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Send no bearer token (for the baseline endpoint, which has no auth).</summary>
+    public bool Anonymous { get; init; }
+
+    public bool Gzip { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int Seed { get; init; } = 42;
+
+    public bool IsBatch => string.Equals(Mode, "batch", StringComparison.Ordinal);
+
+    public string EffectivePath => Path ?? (IsBatch ? "/events/batch" : "/events");
+
+    public Uri Target => new(Url, EffectivePath);
+}
