@@ -87,8 +87,9 @@ internal sealed class EventBridgeClient : IDisposable
             throw new EventBridgeException((int)response.StatusCode, error.Type, error.Message);
         }
 
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+        // Some actions (DeleteRule, DeleteEventBus) answer with an empty body.
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
     }
 
     /// <summary>As <see cref="CallAsync(string, byte[], DateTimeOffset, CancellationToken)"/>, with the default retry budget.</summary>
