@@ -3,16 +3,17 @@ using System.Globalization;
 namespace Cortex.Api.Infrastructure.Aws.Local;
 
 /// <summary>
-/// `dotnet run --project src/Cortex.Api -- aws-local [--port 5000] [--resources path]`: starts
-/// moto_server on loopback, creates the resources of terraform/resources.json in it, and runs the
-/// app in Aws mode against it with the in-process SQS poller on. Disposing stops moto.
+/// `dotnet run --project src/Cortex.Api -- aws-local [--port 5000] [--endpoint url] [--resources path]`:
+/// starts moto_server on loopback (or uses the emulator at --endpoint, such as docker-compose's
+/// LocalStack), creates the resources of terraform/resources.json in it, and runs the app in Aws
+/// mode against it with the in-process SQS poller on. Disposing stops moto.
 /// </summary>
 public sealed class AwsLocalCommand : IAsyncDisposable
 {
     public const string Name = "aws-local";
-    private readonly MotoServer _moto;
+    private readonly MotoServer? _moto;
 
-    private AwsLocalCommand(MotoServer moto, string[] appArgs)
+    private AwsLocalCommand(MotoServer? moto, string[] appArgs)
     {
         _moto = moto;
         AppArgs = appArgs;
@@ -33,12 +34,17 @@ public sealed class AwsLocalCommand : IAsyncDisposable
 
         var port = 5000;
         string? resources = null;
+        Uri? endpoint = null;
         var passThrough = new List<string>();
         for (var i = 1; i < args.Length; i++)
         {
             if (args[i] == "--port" && i + 1 < args.Length)
             {
                 port = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--endpoint" && i + 1 < args.Length)
+            {
+                endpoint = new Uri(args[++i]);
             }
             else if (args[i] == "--resources" && i + 1 < args.Length)
             {
@@ -60,12 +66,18 @@ public sealed class AwsLocalCommand : IAsyncDisposable
         }
 
         var definition = AwsResourceDefinition.Load(resources ?? AwsResourceDefinition.Locate());
-        Console.WriteLine($"aws-local: starting moto_server on 127.0.0.1:{port}");
-        var moto = await MotoServer.StartAsync(port, TimeSpan.FromSeconds(60));
+        MotoServer? moto = null;
+        if (endpoint is null)
+        {
+            Console.WriteLine($"aws-local: starting moto_server on 127.0.0.1:{port}");
+            moto = await MotoServer.StartAsync(port, TimeSpan.FromSeconds(60));
+            endpoint = moto.Endpoint;
+        }
+
         try
         {
             ProvisionedResources provisioned;
-            await using (var services = AwsLocalServices.Create(moto.Endpoint))
+            await using (var services = AwsLocalServices.Create(endpoint))
             {
                 provisioned = await services.GetRequiredService<AwsProvisioner>().ProvisionAsync(definition, CancellationToken.None);
             }
@@ -74,19 +86,27 @@ public sealed class AwsLocalCommand : IAsyncDisposable
             var appArgs = new List<string>(passThrough)
             {
                 "--Cortex:Mode=Aws",
-                $"--AWS:ServiceURL={moto.Endpoint.ToString().TrimEnd('/')}",
+                $"--AWS:ServiceURL={endpoint.ToString().TrimEnd('/')}",
                 $"--AWS:Region={AwsLocalServices.Region.SystemName}",
                 "--Cortex:Aws:Poller:Enabled=true",
+
+                // moto delivers through a rule at a few events per second: give PutEvents room.
+                "--Cortex:Aws:EventBridgeTimeout=00:01:00",
+                "--Cortex:Aws:PublishRetryBudget=00:01:00",
             };
             appArgs.AddRange(provisioned.Settings().Select(s => $"--{s.Key}={s.Value}"));
             return new AwsLocalCommand(moto, [.. appArgs]);
         }
         catch
         {
-            await moto.DisposeAsync();
+            if (moto is not null)
+            {
+                await moto.DisposeAsync();
+            }
+
             throw;
         }
     }
 
-    public ValueTask DisposeAsync() => _moto.DisposeAsync();
+    public ValueTask DisposeAsync() => _moto?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
