@@ -69,7 +69,7 @@ public sealed class EventBridgeEventPublisherTests
     {
         var transport = new ScriptedTransport(entries => Answer(
             [.. entries.Select(e => e.GetProperty("Source").GetString()!.EndsWith("always-failing", StringComparison.Ordinal) ? Error("InternalFailure") : Ok())]));
-        var publisher = CreatePublisher(transport, budget: TimeSpan.FromMilliseconds(200));
+        var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(3));
 
         var outcomes = await publisher.PublishAsync([Event(), Event() with { Source = "always-failing" }], TestContext.Current.CancellationToken);
 
@@ -176,11 +176,12 @@ public sealed class EventBridgeEventPublisherTests
         {
             QueueUrl = "http://127.0.0.1/queue",
             PublishRetryBudget = budget ?? TimeSpan.FromSeconds(10),
-            PublishRetryBaseDelay = TimeSpan.FromMilliseconds(1),
+            PublishRetryBaseDelay = TimeSpan.FromMilliseconds(50),
         };
+        var clock = new InstantClock();
         var handler = EventBridgeClient.CreateHandler(
-            new BasicAWSCredentials("AKIDTEST", "secret"), RegionEndpoint.USEast1, transport, options, TimeProvider.System);
-        var client = new EventBridgeClient(handler, new Uri("https://events.us-east-1.amazonaws.com/"), TimeProvider.System, options);
+            new BasicAWSCredentials("AKIDTEST", "secret"), RegionEndpoint.USEast1, transport, options, clock);
+        var client = new EventBridgeClient(handler, new Uri("https://events.us-east-1.amazonaws.com/"), clock, options);
         return new EventBridgeEventPublisher(client, Options.Create(options), NullLogger<EventBridgeEventPublisher>.Instance);
     }
 
@@ -215,6 +216,49 @@ public sealed class EventBridgeEventPublisherTests
         {
             Content = new StringContent($$"""{"FailedEntryCount":{{failed}},"Entries":[{{string.Join(",", entries)}}]}""", Encoding.UTF8, "application/x-amz-json-1.1"),
         };
+    }
+
+    /// <summary>
+    /// A clock on which every backoff delay passes at once, advancing the time by the delay: the
+    /// retry budget is spent after a known amount of backoff, however slow the machine is.
+    /// </summary>
+    private sealed class InstantClock : TimeProvider
+    {
+        private readonly Lock _lock = new();
+        private DateTimeOffset _now = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            lock (_lock)
+            {
+                return _now;
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_lock)
+            {
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    _now += dueTime;
+                }
+            }
+
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new FiredTimer();
+        }
+
+        private sealed class FiredTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 
     private sealed record SeenRequest(string Target, string? ContentType, string[] Authorization);
