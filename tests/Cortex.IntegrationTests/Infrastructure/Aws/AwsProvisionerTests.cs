@@ -52,6 +52,26 @@ public sealed class AwsProvisionerTests : IClassFixture<AwsResources>
     }
 
     [Fact]
+    public async Task MessageReceivedThreeTimesWithoutDeleteMovesToTheDeadLetterQueue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _aws.Sqs.SendMessageAsync(_aws.QueueUrl, "{\"poison\":true}", ct);
+
+        for (var receive = 0; receive < 3; receive++)
+        {
+            var received = await _aws.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _aws.QueueUrl, WaitTimeSeconds = 5 }, ct);
+            var message = Assert.Single(received.Messages);
+            await _aws.Sqs.ChangeMessageVisibilityAsync(_aws.QueueUrl, message.ReceiptHandle, 0, ct);
+        }
+
+        var fourth = await _aws.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _aws.QueueUrl, WaitTimeSeconds = 1 }, ct);
+        var dead = await _aws.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _aws.Provisioned.DeadLetterQueueUrl, WaitTimeSeconds = 5 }, ct);
+
+        Assert.Empty(fourth.Messages ?? []);
+        Assert.Equal("{\"poison\":true}", Assert.Single(dead.Messages).Body);
+    }
+
+    [Fact]
     public async Task RuleOnTheBusHasThePatternOfTheDefinitionAndTargetsTheQueue()
     {
         var events = _aws.Services.GetRequiredService<EventBridgeClient>();
