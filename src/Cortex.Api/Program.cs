@@ -2,12 +2,15 @@ using Cortex.Api.Benchmark;
 using Cortex.Api.Health;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
+using Cortex.Api.Infrastructure.Aws.Local;
 using Cortex.Api.Ingestion;
 using Cortex.Api.Observability;
 using Cortex.Api.Operations;
 using Cortex.Api.Query;
 
-var builder = WebApplication.CreateBuilder(args);
+// aws-local: moto + provisioned resources, then this same app in Aws mode against them.
+await using var awsLocal = await AwsLocalCommand.StartIfInvokedAsync(args);
+var builder = WebApplication.CreateBuilder(awsLocal?.AppArgs ?? args);
 
 builder.AddCortexLogging();
 builder.AddCortexObservability();

@@ -1,4 +1,5 @@
 using Cortex.Api.Health;
+using Cortex.Api.Infrastructure.Aws;
 using Cortex.Api.Infrastructure.Embedded;
 using Cortex.Api.Ports;
 
@@ -29,7 +30,8 @@ public static class StorageExtensions
                 AddEmbedded(builder.Services);
                 break;
             case CortexMode.Aws:
-                throw new InvalidOperationException("Cortex:Mode=Aws is not implemented yet; use Embedded.");
+                builder.Services.AddCortexAws(builder.Configuration);
+                break;
         }
 
         return builder;

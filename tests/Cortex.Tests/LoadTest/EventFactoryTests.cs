@@ -15,7 +15,7 @@ public sealed class EventFactoryTests
         var root = document.RootElement;
         Assert.Equal(JsonValueKind.Object, root.ValueKind);
         Assert.StartsWith("server-web-", root.GetProperty("source").GetString(), StringComparison.Ordinal);
-        Assert.Contains(root.GetProperty("event_type").GetString(), Api.Events.EventContract.EventTypes);
+        Assert.Contains(root.GetProperty("event_type").GetString(), Cortex.Api.Events.EventContract.EventTypes);
         Assert.Equal(JsonValueKind.Object, root.GetProperty("data").ValueKind);
     }
 

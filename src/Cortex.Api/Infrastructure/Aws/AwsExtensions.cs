@@ -1,0 +1,34 @@
+using Amazon.DynamoDBv2;
+using Amazon.SQS;
+using Cortex.Api.Health;
+using Cortex.Api.Ports;
+
+namespace Cortex.Api.Infrastructure.Aws;
+
+public static class AwsExtensions
+{
+    /// <summary>The Aws-mode adapters: EventBridge publisher, DynamoDB store, readiness checks, SDK clients.</summary>
+    public static IServiceCollection AddCortexAws(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AwsOptions>()
+            .BindConfiguration(AwsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // AWS:Region, AWS:Profile and AWS:ServiceURL (an emulator) come from configuration.
+        services.AddDefaultAWSOptions(configuration.GetAWSOptions());
+        services.AddAWSService<IAmazonDynamoDB>();
+        services.AddAWSService<IAmazonSQS>();
+
+        services.AddSingleton<EventBridgeClient>();
+        services.AddSingleton<IEventPublisher, EventBridgeEventPublisher>();
+        services.AddSingleton<DynamoDbTelemetryStore>();
+        services.AddSingleton<ITelemetryStore>(sp => sp.GetRequiredService<DynamoDbTelemetryStore>());
+        services.AddSingleton<IDeadLetterQueue, SqsDeadLetterQueue>();
+        services.AddHealthChecks()
+            .AddCheck<DynamoDbTableHealthCheck>("table", tags: [HealthApi.ReadyTag])
+            .AddCheck<SqsQueueHealthCheck>("queue", tags: [HealthApi.ReadyTag])
+            .AddCheck<EventBusHealthCheck>("bus", tags: [HealthApi.ReadyTag]);
+        return services;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Amazon;
+using Amazon.Extensions.NETCore.Setup;
+using Amazon.Runtime;
+using Amazon.Runtime.Signing;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Infrastructure.Aws;
+
+/// <summary>
+/// EventBridge over its JSON 1.1 wire protocol: AWSSDK.EventBridge cannot be had here, so each
+/// action is one POST signed by AWSSDK.Core's SigV4 handler. Handler chain, outermost first:
+/// <see cref="AwsRetryHandler"/> -> SigV4SigningHandler -> SocketsHttpHandler (no auto redirect).
+/// </summary>
+internal sealed class EventBridgeClient : IDisposable
+{
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
+    private readonly HttpClient _http;
+
+    public EventBridgeClient(AWSOptions aws, IOptions<AwsOptions> options, TimeProvider clock)
+        : this(
+            CreateHandler(
+                aws.Credentials ?? aws.GetCredentials(),
+                ResolveRegion(aws),
+                new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+                options.Value,
+                clock),
+            ResolveEndpoint(aws),
+            clock,
+            options.Value)
+    {
+    }
+
+    internal EventBridgeClient(HttpMessageHandler handler, Uri endpoint, TimeProvider clock, AwsOptions options)
+    {
+        // Timeouts are per attempt, inside the retry handler.
+        _http = new HttpClient(handler) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        Clock = clock;
+        Options = options;
+    }
+
+    public TimeProvider Clock { get; }
+
+    public AwsOptions Options { get; }
+
+    public Uri Endpoint => _http.BaseAddress!;
+
+    /// <summary>The retry handler over the signing handler over <paramref name="transport"/>.</summary>
+    internal static HttpMessageHandler CreateHandler(
+        AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock)
+    {
+        var signing = new SigV4SigningHandler(
+            new AWSSigV4Parameters { Service = "events", Region = region, Credentials = credentials },
+            transport);
+        return new AwsRetryHandler(options, clock) { InnerHandler = signing };
+    }
+
+    internal static RegionEndpoint ResolveRegion(AWSOptions aws) =>
+        aws.Region ?? FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1;
+
+    internal static Uri ResolveEndpoint(AWSOptions aws)
+    {
+        var serviceUrl = aws.DefaultClientConfig.ServiceURL;
+        return string.IsNullOrEmpty(serviceUrl)
+            ? new Uri($"https://events.{ResolveRegion(aws).SystemName}.amazonaws.com/")
+            : new Uri(serviceUrl.EndsWith('/') ? serviceUrl : serviceUrl + "/");
+    }
+
+    /// <summary>
+    /// Calls <paramref name="action"/> (for example "PutEvents") with a JSON body; transient failures
+    /// are retried until <paramref name="deadline"/>. Returns the response document, or throws
+    /// <see cref="EventBridgeException"/> for an error answer.
+    /// </summary>
+    public async Task<JsonDocument> CallAsync(string action, byte[] body, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, string.Empty);
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "AWSEvents." + action);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = JsonContentType;
+        request.Options.Set(AwsRetryHandler.DeadlineKey, deadline);
+
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var error = await AwsJsonError.ReadAsync(response, cancellationToken);
+            throw new EventBridgeException((int)response.StatusCode, error.Type, error.Message);
+        }
+
+        // Some actions (DeleteRule, DeleteEventBus) answer with an empty body.
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
+    }
+
+    /// <summary>As <see cref="CallAsync(string, byte[], DateTimeOffset, CancellationToken)"/>, with the default retry budget.</summary>
+    public Task<JsonDocument> CallAsync(string action, object request, CancellationToken cancellationToken) =>
+        CallAsync(action, JsonSerializer.SerializeToUtf8Bytes(request), Clock.GetUtcNow() + Options.PublishRetryBudget, cancellationToken);
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Cortex.Api.Events;
+using Cortex.Api.Ports;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Infrastructure.Aws;
+
+/// <summary>
+/// Publishes events to the EventBridge bus with PutEvents: at most 10 entries and 256 KB per call,
+/// calls in parallel. Entries that fail with InternalFailure or ThrottlingException are resent
+/// (backoff with full jitter) until the retry budget is spent, then answered as failed; entries
+/// refused for another reason are answered as rejected. The message id is the EventBridge EventId.
+/// </summary>
+internal sealed class EventBridgeEventPublisher(
+    EventBridgeClient client, IOptions<AwsOptions> options, ILogger<EventBridgeEventPublisher> logger) : IEventPublisher
+{
+    public const int MaxEntriesPerCall = 10;
+    public const int MaxRequestBytes = 256 * 1024;
+    private const int MaxParallelCalls = 8;
+    private const int TimeEntryBytes = 14; // how EventBridge counts a Time parameter in the entry size
+
+    private readonly AwsOptions _options = options.Value;
+
+    public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    {
+        var outcomes = new PublishOutcome[events.Count];
+        var entries = new List<Entry>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var entry = CreateEntry(i, events[i]);
+            if (entry.Size > MaxRequestBytes)
+            {
+                outcomes[i] = PublishOutcome.Rejected($"The event is larger than EventBridge's {MaxRequestBytes / 1024} KB entry limit.");
+                continue;
+            }
+
+            entries.Add(entry);
+        }
+
+        var deadline = client.Clock.GetUtcNow() + _options.PublishRetryBudget;
+        var pending = entries;
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var retry = new List<Entry>();
+            await Parallel.ForEachAsync(
+                Chunk(pending),
+                new ParallelOptions { MaxDegreeOfParallelism = MaxParallelCalls, CancellationToken = cancellationToken },
+                async (chunk, ct) =>
+                {
+                    var again = await PutEventsAsync(chunk, outcomes, deadline, ct);
+                    if (again.Count > 0)
+                    {
+                        lock (retry)
+                        {
+                            retry.AddRange(again);
+                        }
+                    }
+                });
+
+            if (retry.Count == 0)
+            {
+                break;
+            }
+
+            var delay = Backoff.FullJitter(attempt, _options.PublishRetryBaseDelay);
+            if (client.Clock.GetUtcNow() + delay >= deadline)
+            {
+                logger.LogWarning("{Count} events still failing after the {Budget} retry budget; answered as failed", retry.Count, _options.PublishRetryBudget);
+                foreach (var entry in retry)
+                {
+                    outcomes[entry.Index] = PublishOutcome.Failed($"The event bus did not accept the event ({entry.LastError}); retry.");
+                }
+
+                break;
+            }
+
+            await Task.Delay(delay, client.Clock, cancellationToken);
+            retry.Sort((a, b) => a.Index.CompareTo(b.Index));
+            pending = retry;
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Splits entries into calls of at most 10 entries and 256 KB.</summary>
+    internal static IEnumerable<List<Entry>> Chunk(IReadOnlyList<Entry> entries)
+    {
+        var chunk = new List<Entry>(MaxEntriesPerCall);
+        var size = 0;
+        foreach (var entry in entries)
+        {
+            if (chunk.Count == MaxEntriesPerCall || (chunk.Count > 0 && size + entry.Size > MaxRequestBytes))
+            {
+                yield return chunk;
+                chunk = new List<Entry>(MaxEntriesPerCall);
+                size = 0;
+            }
+
+            chunk.Add(entry);
+            size += entry.Size;
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>Sends one call and records outcomes; returns the entries to try again.</summary>
+    private async Task<List<Entry>> PutEventsAsync(List<Entry> chunk, PublishOutcome[] outcomes, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        JsonDocument response;
+        try
+        {
+            response = await client.CallAsync("PutEvents", RequestBody(chunk), deadline, cancellationToken);
+        }
+        catch (EventBridgeException ex) when (!ex.IsTransient)
+        {
+            // The call as a whole was refused (a missing permission, a bad bus name): not the
+            // events' fault, so the client may retry once an operator has fixed it.
+            logger.LogError(ex, "PutEvents was refused for {Count} events", chunk.Count);
+            foreach (var entry in chunk)
+            {
+                outcomes[entry.Index] = PublishOutcome.Failed("The event bus refused the request; retry later.");
+            }
+
+            return [];
+        }
+        catch (Exception ex) when (ex is EventBridgeException or HttpRequestException or TimeoutException)
+        {
+            logger.LogWarning(ex, "PutEvents failed for {Count} events", chunk.Count);
+            foreach (var entry in chunk)
+            {
+                entry.LastError = ex is EventBridgeException bridge ? bridge.ErrorType : ex.GetType().Name;
+            }
+
+            return chunk;
+        }
+
+        using (response)
+        {
+            var retry = new List<Entry>();
+            var results = response.RootElement.TryGetProperty("Entries", out var e) && e.ValueKind == JsonValueKind.Array
+                ? e : default;
+            var count = results.ValueKind == JsonValueKind.Array ? results.GetArrayLength() : 0;
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var entry = chunk[i];
+                if (i >= count)
+                {
+                    // The answer lists entries in request order; a short answer leaves these unknown.
+                    entry.LastError = "MissingResultEntry";
+                    retry.Add(entry);
+                    continue;
+                }
+
+                var result = results[i];
+                if (result.TryGetProperty("EventId", out var id) && id.GetString() is { Length: > 0 } eventId)
+                {
+                    outcomes[entry.Index] = PublishOutcome.Accepted(eventId);
+                    continue;
+                }
+
+                var code = result.TryGetProperty("ErrorCode", out var c) ? c.GetString() ?? string.Empty : string.Empty;
+                var message = result.TryGetProperty("ErrorMessage", out var m) ? m.GetString() ?? string.Empty : string.Empty;
+                if (code is "InternalFailure" or "ThrottlingException" or "")
+                {
+                    entry.LastError = code.Length == 0 ? "UnknownError" : code;
+                    retry.Add(entry);
+                }
+                else
+                {
+                    outcomes[entry.Index] = PublishOutcome.Rejected($"The event bus rejected the event: {code} {message}".TrimEnd());
+                }
+            }
+
+            return retry;
+        }
+    }
+
+    private Entry CreateEntry(int index, TelemetryEvent e)
+    {
+        var source = EventBridgeSource.For(_options.EventSourcePrefix, e.Source);
+        var detail = EventJson.ToJson(e, includeTrace: true);
+        var size = TimeEntryBytes + Encoding.UTF8.GetByteCount(source) + Encoding.UTF8.GetByteCount(e.EventType) + Encoding.UTF8.GetByteCount(detail);
+
+        var buffer = new ArrayBufferWriter<byte>(detail.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("Source", source);
+            writer.WriteString("DetailType", e.EventType);
+            writer.WriteString("Detail", detail);
+            writer.WriteString("EventBusName", _options.EventBusName);
+            writer.WriteNumber("Time", e.TimestampMs / 1000m);
+            writer.WriteEndObject();
+        }
+
+        return new Entry(index, buffer.WrittenSpan.ToArray(), size);
+    }
+
+    private static byte[] RequestBody(List<Entry> chunk)
+    {
+        var length = chunk.Sum(e => e.Json.Length + 1) + 16;
+        var body = new byte[length];
+        var span = body.AsSpan();
+        var written = Encoding.UTF8.GetBytes("{\"Entries\":[", span);
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            if (i > 0)
+            {
+                span[written++] = (byte)',';
+            }
+
+            chunk[i].Json.CopyTo(span[written..]);
+            written += chunk[i].Json.Length;
+        }
+
+        written += Encoding.UTF8.GetBytes("]}", span[written..]);
+        return body[..written];
+    }
+
+    /// <summary>One PutEvents entry: the event's position in the request, its JSON and its EventBridge size.</summary>
+    internal sealed class Entry(int index, byte[] json, int size)
+    {
+        public int Index { get; } = index;
+
+        public byte[] Json { get; } = json;
+
+        public int Size { get; } = size;
+
+        public string LastError { get; set; } = string.Empty;
+    }
+}

@@ -1,0 +1,38 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Extensions.NETCore.Setup;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Infrastructure.Aws.Local;
+
+/// <summary>
+/// The AWS clients and the provisioner for an emulator endpoint, from the same DI registrations
+/// the app uses (no hand-built SDK clients). Emulators accept any credentials.
+/// </summary>
+internal static class AwsLocalServices
+{
+    public static readonly RegionEndpoint Region = RegionEndpoint.USEast1;
+
+    public static AWSOptions EmulatorOptions(Uri endpoint)
+    {
+        var options = new AWSOptions { Region = Region, Credentials = new BasicAWSCredentials("test", "test") };
+        options.DefaultClientConfig.ServiceURL = endpoint.ToString().TrimEnd('/');
+        return options;
+    }
+
+    public static ServiceProvider Create(Uri endpoint, AwsOptions? cortex = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Options.Create(cortex ?? new AwsOptions()));
+        services.AddDefaultAWSOptions(EmulatorOptions(endpoint));
+        services.AddAWSService<IAmazonDynamoDB>();
+        services.AddAWSService<IAmazonSQS>();
+        services.AddSingleton<EventBridgeClient>();
+        services.AddSingleton<AwsProvisioner>();
+        return services.BuildServiceProvider();
+    }
+}

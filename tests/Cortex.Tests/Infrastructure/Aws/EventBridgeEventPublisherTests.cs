@@ -1,0 +1,296 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Amazon;
+using Amazon.Runtime;
+using Cortex.Api.Events;
+using Cortex.Api.Infrastructure.Aws;
+using Cortex.Api.Ports;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Tests.Infrastructure.Aws;
+
+/// <summary>
+/// PutEvents partial failures, which no emulator produces: a scripted transport under the real
+/// retry and SigV4 handlers answers each call.
+/// </summary>
+public sealed class EventBridgeEventPublisherTests
+{
+    [Fact]
+    public async Task InternalFailureEntriesAreResentUntilAccepted()
+    {
+        var transport = new ScriptedTransport(
+            entries => Answer(entries.Select((_, i) => i == 1 ? Error("InternalFailure") : Ok()).ToArray()),
+            entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+
+        var outcomes = await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken);
+
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+        Assert.Equal(2, transport.Calls.Count);
+        Assert.Equal(3, transport.Calls[0].Count);
+        var resent = Assert.Single(transport.Calls[1]);
+        Assert.Equal(transport.Calls[0][1].GetRawText(), resent.GetRawText());
+        Assert.Equal(3, outcomes.Select(o => o.MessageId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ThrottledEntriesAreResent()
+    {
+        var transport = new ScriptedTransport(
+            entries => Answer(entries.Select(_ => Error("ThrottlingException")).ToArray()),
+            entries => Answer(entries.Select(_ => Error("ThrottlingException")).ToArray()),
+            entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+
+        var outcomes = await publisher.PublishAsync([Event(), Event()], TestContext.Current.CancellationToken);
+
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+        Assert.Equal(3, transport.Calls.Count);
+    }
+
+    [Fact]
+    public async Task EntriesRefusedForAnotherReasonAreRejectedWithoutRetry()
+    {
+        var transport = new ScriptedTransport(
+            entries => Answer(Ok(), Error("ValidationException", "Detail is malformed."), Ok()));
+        var publisher = CreatePublisher(transport);
+
+        var outcomes = await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken);
+
+        Assert.Equal([PublishStatus.Accepted, PublishStatus.Rejected, PublishStatus.Accepted], outcomes.Select(o => o.Status));
+        Assert.Contains("ValidationException", outcomes[1].Error, StringComparison.Ordinal);
+        Assert.Single(transport.Calls);
+    }
+
+    [Fact]
+    public async Task EntriesStillFailingWhenTheRetryBudgetIsSpentAreFailed()
+    {
+        var transport = new ScriptedTransport(entries => Answer(
+            [.. entries.Select(e => e.GetProperty("Source").GetString()!.EndsWith("always-failing", StringComparison.Ordinal) ? Error("InternalFailure") : Ok())]));
+        var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(3));
+
+        var outcomes = await publisher.PublishAsync([Event(), Event() with { Source = "always-failing" }], TestContext.Current.CancellationToken);
+
+        Assert.Equal(PublishStatus.Accepted, outcomes[0].Status);
+        Assert.Equal(PublishStatus.Failed, outcomes[1].Status);
+        Assert.Contains("InternalFailure", outcomes[1].Error, StringComparison.Ordinal);
+        Assert.True(transport.Calls.Count >= 2, "the failing entry was resent at least once");
+        Assert.All(transport.Calls.Skip(1), call => Assert.Single(call));
+    }
+
+    [Fact]
+    public async Task WholeCallServerErrorsAndThrottlingAreRetriedAndEachAttemptIsSignedOnce()
+    {
+        var transport = new ScriptedTransport(
+            _ => new HttpResponseMessage(HttpStatusCode.InternalServerError) { Content = new StringContent("""{"__type":"InternalException"}""") },
+            _ => new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent("""{"__type":"ThrottlingException","message":"Rate exceeded"}""") },
+            entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+
+        var outcomes = await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken);
+
+        Assert.Equal(PublishStatus.Accepted, Assert.Single(outcomes).Status);
+        Assert.Equal(3, transport.Requests.Count);
+        Assert.All(transport.Requests, r => Assert.Single(r.Authorization));
+    }
+
+    [Fact]
+    public async Task WholeCallRefusalIsFailedNotRejected()
+    {
+        var transport = new ScriptedTransport(
+            _ => new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent("""{"__type":"AccessDeniedException","message":"no"}""") });
+        var publisher = CreatePublisher(transport);
+
+        var outcomes = await publisher.PublishAsync([Event(), Event()], TestContext.Current.CancellationToken);
+
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Failed, o.Status));
+        Assert.Single(transport.Calls);
+    }
+
+    [Fact]
+    public async Task RequestsAreSignedPutEventsCallsWithTheExactContentType()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+        var e = Event() with { Source = "web 01" };
+
+        await publisher.PublishAsync([e], TestContext.Current.CancellationToken);
+
+        var request = Assert.Single(transport.Requests);
+        Assert.Equal("AWSEvents.PutEvents", request.Target);
+        Assert.Equal("application/x-amz-json-1.1", request.ContentType);
+        Assert.StartsWith("AWS4-HMAC-SHA256 Credential=AKIDTEST/", Assert.Single(request.Authorization), StringComparison.Ordinal);
+        Assert.Contains("/us-east-1/events/aws4_request", request.Authorization[0], StringComparison.Ordinal);
+        var entry = Assert.Single(transport.Calls[0]);
+        Assert.Equal(EventBridgeSource.For("cortex.producer.", "web 01"), entry.GetProperty("Source").GetString());
+        Assert.Equal("cpu_usage", entry.GetProperty("DetailType").GetString());
+        Assert.Equal("cortex-events-bus", entry.GetProperty("EventBusName").GetString());
+        Assert.Equal(e.TimestampMs / 1000m, entry.GetProperty("Time").GetDecimal());
+        Assert.Equal(EventJson.ToJson(e, includeTrace: true), entry.GetProperty("Detail").GetString());
+    }
+
+    [Fact]
+    public async Task TwentyFiveEventsAreSentAsCallsOfAtMostTen()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+
+        var outcomes = await publisher.PublishAsync([.. Enumerable.Range(0, 25).Select(_ => Event())], TestContext.Current.CancellationToken);
+
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+        Assert.Equal([10, 10, 5], transport.Calls.Select(c => c.Count).Order().Reverse());
+    }
+
+    [Fact]
+    public async Task LargeEventsAreSplitToStayUnderTheRequestSizeLimit()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+        var big = $$"""{"blob":"{{new string('x', 100 * 1024)}}"}""";
+
+        var outcomes = await publisher.PublishAsync([.. Enumerable.Range(0, 5).Select(_ => Event() with { Data = big })], TestContext.Current.CancellationToken);
+
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+        Assert.Equal([2, 2, 1], transport.Calls.Select(c => c.Count).Order().Reverse());
+        Assert.All(transport.RequestSizes, size => Assert.True(size < 2 * 256 * 1024));
+    }
+
+    [Fact]
+    public async Task AnEventOverTheEntryLimitIsRejectedWithoutACall()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+        var huge = $$"""{"blob":"{{new string('x', 260 * 1024)}}"}""";
+
+        var outcomes = await publisher.PublishAsync([Event() with { Data = huge }, Event()], TestContext.Current.CancellationToken);
+
+        Assert.Equal([PublishStatus.Rejected, PublishStatus.Accepted], outcomes.Select(o => o.Status));
+        Assert.Single(Assert.Single(transport.Calls));
+    }
+
+    private static EventBridgeEventPublisher CreatePublisher(ScriptedTransport transport, TimeSpan? budget = null)
+    {
+        var options = new AwsOptions
+        {
+            QueueUrl = "http://127.0.0.1/queue",
+            PublishRetryBudget = budget ?? TimeSpan.FromSeconds(10),
+            PublishRetryBaseDelay = TimeSpan.FromMilliseconds(50),
+        };
+        var clock = new InstantClock();
+        var handler = EventBridgeClient.CreateHandler(
+            new BasicAWSCredentials("AKIDTEST", "secret"), RegionEndpoint.USEast1, transport, options, clock);
+        var client = new EventBridgeClient(handler, new Uri("https://events.us-east-1.amazonaws.com/"), clock, options);
+        return new EventBridgeEventPublisher(client, Options.Create(options), NullLogger<EventBridgeEventPublisher>.Instance);
+    }
+
+    private static TelemetryEvent Event()
+    {
+        var time = new DateTimeOffset(2026, 3, 1, 12, 0, 0, 125, TimeSpan.Zero);
+        return new TelemetryEvent
+        {
+            EventId = Guid.NewGuid(),
+            Source = "host-a",
+            EventType = "cpu_usage",
+            Severity = "info",
+            Timestamp = Rfc3339.ToUtcString(time),
+            TimestampMs = time.ToUnixTimeMilliseconds(),
+            Data = """{"v":87.50}""",
+            IngestedAt = Rfc3339.ToUtcString(time),
+            RequestId = "req",
+            SubmittedBy = "tester",
+            ExpiresAt = time.AddDays(30).ToUnixTimeSeconds(),
+            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        };
+    }
+
+    private static string Ok() => $$"""{"EventId":"{{Guid.NewGuid()}}"}""";
+
+    private static string Error(string code, string message = "failed") => $$"""{"ErrorCode":"{{code}}","ErrorMessage":"{{message}}"}""";
+
+    private static HttpResponseMessage Answer(params string[] entries)
+    {
+        var failed = entries.Count(e => e.Contains("ErrorCode", StringComparison.Ordinal));
+        return new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent($$"""{"FailedEntryCount":{{failed}},"Entries":[{{string.Join(",", entries)}}]}""", Encoding.UTF8, "application/x-amz-json-1.1"),
+        };
+    }
+
+    /// <summary>
+    /// A clock on which every backoff delay passes at once, advancing the time by the delay: the
+    /// retry budget is spent after a known amount of backoff, however slow the machine is.
+    /// </summary>
+    private sealed class InstantClock : TimeProvider
+    {
+        private readonly Lock _lock = new();
+        private DateTimeOffset _now = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            lock (_lock)
+            {
+                return _now;
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_lock)
+            {
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    _now += dueTime;
+                }
+            }
+
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new FiredTimer();
+        }
+
+        private sealed class FiredTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed record SeenRequest(string Target, string? ContentType, string[] Authorization);
+
+    /// <summary>Answers the n-th call with the n-th script step (the last step repeats), recording what it saw.</summary>
+    private sealed class ScriptedTransport(params Func<List<JsonElement>, HttpResponseMessage>[] steps) : HttpMessageHandler
+    {
+        private int _next;
+
+        public List<List<JsonElement>> Calls { get; } = [];
+
+        public List<SeenRequest> Requests { get; } = [];
+
+        public List<int> RequestSizes { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
+            var entries = JsonDocument.Parse(body).RootElement.GetProperty("Entries").EnumerateArray().Select(e => e.Clone()).ToList();
+            Func<List<JsonElement>, HttpResponseMessage> step;
+            lock (Calls)
+            {
+                Calls.Add(entries);
+                RequestSizes.Add(body.Length);
+                Requests.Add(new SeenRequest(
+                    string.Join(",", request.Headers.GetValues("X-Amz-Target")),
+                    request.Content.Headers.ContentType?.ToString(),
+                    request.Headers.TryGetValues("Authorization", out var auth) ? [.. auth] : []));
+                step = steps[Math.Min(_next++, steps.Length - 1)];
+            }
+
+            return step(entries);
+        }
+    }
+}
