@@ -1,3 +1,4 @@
+using Cortex.Api.Consumer;
 using Cortex.Api.Health;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
@@ -12,6 +13,7 @@ builder.AddCortexAuth();
 builder.AddCortexStorage();
 builder.AddCortexIngestion();
 builder.AddCortexQuery();
+builder.AddCortexConsumer();
 builder.AddCortexSwagger();
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.UseAuthorization();
 app.MapHealthApi();
 app.MapIngestionApi();
 app.MapQueryApi();
+app.MapConsumerApi();
 
 app.Run();
 return 0;
