@@ -1,5 +1,7 @@
+using Amazon.Extensions.NETCore.Setup;
 using Amazon.SQS;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Consumer;
 
@@ -40,15 +42,32 @@ public static class ConsumerExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SqsBatchHandler>();
 
+        // Configuration known now (environment, appsettings) registers the client up front; the
+        // poller itself is decided from the validated options when the host starts, so settings a
+        // host adds later (WebApplicationFactory applies its configuration at Build) count too.
         if (builder.Configuration.GetValue<bool>($"{SqsPollerOptions.SectionName}:{nameof(SqsPollerOptions.Enabled)}"))
         {
             // The AWS adapters may have registered the client already (with the same AWS options).
             services.TryAddAWSService<IAmazonSQS>();
-            services.AddSingleton<SqsQueuePoller>();
-            services.AddHostedService(sp => sp.GetRequiredService<SqsQueuePoller>());
         }
 
+        services.AddSingleton<IHostedService>(CreatePoller);
         return builder;
+    }
+
+    private static IHostedService CreatePoller(IServiceProvider services)
+    {
+        if (!services.GetRequiredService<IOptions<SqsPollerOptions>>().Value.Enabled)
+        {
+            return new DisabledPoller();
+        }
+
+        // Not registered when the flag only arrived after registration: build the client from the
+        // same AWS configuration AddAWSService would have used. It lives as long as the process.
+        var sqs = services.GetService<IAmazonSQS>()
+            ?? (services.GetService<AWSOptions>() ?? services.GetRequiredService<IConfiguration>().GetAWSOptions())
+                .CreateServiceClient<IAmazonSQS>();
+        return ActivatorUtilities.CreateInstance<SqsQueuePoller>(services, sqs);
     }
 
     private static bool IsPublicPath(string path)
@@ -63,4 +82,11 @@ public static class ConsumerExtensions
     private static bool IsUnder(string path, string prefix) =>
         path.Equals(prefix, StringComparison.OrdinalIgnoreCase)
         || path.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase);
+
+    private sealed class DisabledPoller : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
