@@ -56,8 +56,8 @@ internal sealed class SqsBatchHandler(
 
         var level = result.AllSucceeded ? LogLevel.Debug : LogLevel.Warning;
         logger.Log(level,
-            "Consumed {Count} messages{Fifo}: {Stored} stored, {Duplicates} duplicates, {Malformed} malformed, {StoreFailures} store failures, {Unfinished} unfinished",
-            records.Count, batch.FromFifoQueue ? " from a FIFO queue" : string.Empty,
+            "Consumed {Count} messages (FIFO {Fifo}): {Stored} stored, {Duplicates} duplicates, {Malformed} malformed, {StoreFailures} store failures, {Unfinished} unfinished",
+            records.Count, batch.FromFifoQueue,
             result.Stored, result.Duplicates, result.Malformed, result.StoreFailures, result.Unfinished);
         return result;
     }
