@@ -338,7 +338,7 @@ public sealed class SqsBatchHandlerTests
         _clock.Advance(TimeSpan.FromSeconds(6));
         var notYet = handling.IsCompleted;
         _clock.Advance(TimeSpan.FromSeconds(1));
-        var result = await handling.WaitAsync(TestContext.Current.CancellationToken);
+        var result = await handling.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.False(notYet);
         Assert.Equal([stuck.MessageId], result.FailedMessageIds);
@@ -366,7 +366,7 @@ public sealed class SqsBatchHandlerTests
         var handling = handler.HandleAsync(batch, TestContext.Current.CancellationToken);
         await entered.Task.WaitAsync(TestContext.Current.CancellationToken);
         _clock.Advance(TimeSpan.FromSeconds(4));
-        var result = await handling.WaitAsync(TestContext.Current.CancellationToken);
+        var result = await handling.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal([records[1].MessageId, records[2].MessageId], result.FailedMessageIds);
         Assert.Equal(2, _store.Calls.Count);
@@ -395,7 +395,7 @@ public sealed class SqsBatchHandlerTests
 
         var handling = handler.HandleAsync(new SqsBatch(records), cancellation.Token);
         await cancellation.CancelAsync();
-        var result = await handling.WaitAsync(TestContext.Current.CancellationToken);
+        var result = await handling.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
         Assert.Equal(records.Select(r => r.MessageId), result.FailedMessageIds);
     }

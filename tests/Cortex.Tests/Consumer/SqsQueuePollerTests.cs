@@ -146,6 +146,58 @@ public sealed class SqsQueuePollerTests
     }
 
     [Fact]
+    public async Task AMessageStillUnstoredWhenItsVisibilityTimeoutRunsOutIsNeitherDeletedNorCountedAsStored()
+    {
+        var slow = NewEvent(source: "slow-visibility");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _store.OnSave = async (e, cancellationToken) =>
+        {
+            if (e.Source == slow.Source)
+            {
+                entered.SetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        };
+        var stored = Message(Envelope(NewEvent()));
+        Receives(stored, Message(Envelope(slow)));
+        var poller = CreatePoller(new SqsPollerOptions { Enabled = true, QueueUrl = QueueUrl, VisibilityTimeoutSeconds = 30 });
+
+        var polling = poller.PollOnceAsync(TestContext.Current.CancellationToken);
+        await entered.Task.WaitAsync(TestContext.Current.CancellationToken);
+        _clock.Advance(TimeSpan.FromSeconds(27));
+        var result = await polling.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, result.Deleted);
+        Assert.Equal([stored.ReceiptHandle], Assert.Single(_deletes).Entries.Select(e => e.ReceiptHandle));
+        Assert.Equal(1, result.Batch!.Unfinished);
+    }
+
+    [Fact]
+    public async Task ShutdownDuringABatchStillDeletesWhatWasStored()
+    {
+        using var shutdown = new CancellationTokenSource();
+        var slow = NewEvent(source: "slow-shutdown");
+        _store.OnSave = async (e, cancellationToken) =>
+        {
+            if (e.Source == slow.Source)
+            {
+                await shutdown.CancelAsync();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        };
+        var stored = Message(Envelope(NewEvent()));
+        var interrupted = Message(Envelope(slow));
+        Receives(stored, interrupted);
+        var poller = CreatePoller();
+
+        var result = await poller.PollOnceAsync(shutdown.Token).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, result.Deleted);
+        Assert.Equal([stored.ReceiptHandle], Assert.Single(_deletes).Entries.Select(e => e.ReceiptHandle));
+        Assert.Equal([interrupted.MessageId], result.Batch!.FailedMessageIds);
+    }
+
+    [Fact]
     public async Task TheServiceBacksOffAfterAnSqsErrorKeepsPollingAndStopsCleanly()
     {
         var message = Message(Envelope(NewEvent()));
