@@ -1,4 +1,5 @@
 using Cortex.Api.Benchmark;
+using Cortex.Api.Consumer;
 using Cortex.Api.Health;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
@@ -20,6 +21,7 @@ builder.AddCortexStorage();
 builder.AddCortexIngestion();
 builder.AddCortexQuery();
 builder.AddCortexOperations();
+builder.AddCortexConsumer();
 builder.AddCortexSwagger();
 
 var app = builder.Build();
@@ -47,6 +49,7 @@ app.MapQueryApi();
 app.MapDeadLetterApi();
 app.MapCortexObservability();
 app.MapBaselineApi();
+app.MapConsumerApi();
 
 app.Run();
 return 0;

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Cortex.Api.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cortex.Api.Consumer;
+
+/// <summary>
+/// The Lambda Web Adapter pass-through endpoint: the adapter POSTs the raw SQS event of each
+/// invocation here, and this answer becomes the function's result, the partial batch response.
+/// </summary>
+public static class ConsumerApi
+{
+    /// <summary>The adapter's copy of the API Gateway request context; the literal <c>null</c> for non-HTTP events.</summary>
+    public const string RequestContextHeader = "x-amzn-request-context";
+
+    /// <summary>The adapter's copy of the Lambda invocation context, with <c>deadline</c> in epoch milliseconds.</summary>
+    public const string LambdaContextHeader = "x-amzn-lambda-context";
+
+    /// <summary>Maps the endpoint when Cortex:Lambda:Enabled is true, and nothing otherwise.</summary>
+    public static IEndpointRouteBuilder MapConsumerApi(this IEndpointRouteBuilder routes)
+    {
+        var options = routes.ServiceProvider.GetRequiredService<IOptions<LambdaOptions>>().Value;
+        if (!options.Enabled)
+        {
+            return routes;
+        }
+
+        // Anonymous for JWT: Lambda's invoke permission is the authentication, and the header check
+        // keeps API Gateway traffic out. Not rate limited: SQS batches must never get a 429.
+        routes.MapPost(options.PassThroughPath, HandleLambdaEventsAsync)
+            .WithName("LambdaEvents")
+            .AllowAnonymous()
+            .DisableRateLimiting()
+            .ExcludeFromDescription();
+        return routes;
+    }
+
+    internal static async Task<IResult> HandleLambdaEventsAsync(
+        HttpContext context, SqsBatchHandler handler, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger(typeof(ConsumerApi));
+        if (!IsPassThroughEvent(context.Request))
+        {
+            logger.LogWarning("Refused a request to the Lambda pass-through path that is not a Lambda Web Adapter pass-through event");
+            return Problems.Create(StatusCodes.Status404NotFound, "Not Found", "There is nothing at this path.");
+        }
+
+        // From here on every path answers 200 with a batchItemFailures body: an empty or non-JSON
+        // answer would reach Lambda as null, which deletes the whole batch.
+        IReadOnlyList<string> failed = [LambdaSqsEvent.WholeBatchFailed];
+        try
+        {
+            var body = await ReadBodyAsync(context.Request, cancellationToken);
+            var parsed = LambdaSqsEvent.Parse(body);
+            if (parsed.Problem is not null)
+            {
+                failed = [.. parsed.MessageIds, LambdaSqsEvent.WholeBatchFailed];
+                logger.LogError("The pass-through event cannot be handled ({Problem}); reporting the whole batch ({Count} message ids found) as failed",
+                    parsed.Problem, parsed.MessageIds.Count);
+            }
+            else
+            {
+                failed = parsed.MessageIds;
+                var batch = new SqsBatch(parsed.Records, parsed.FromFifoQueue, ReadDeadline(context.Request));
+                var result = await handler.HandleAsync(batch, cancellationToken);
+                failed = result.FailedMessageIds;
+            }
+        }
+        catch (Exception ex)
+        {
+            // failed still holds every message id known so far (or the whole-batch marker).
+            logger.LogError(ex, "Handling the SQS batch failed as a whole; reporting {Count} messages as failed", failed.Count);
+        }
+
+        return TypedResults.Bytes(LambdaSqsEvent.BatchResponse(failed), "application/json");
+    }
+
+    /// <summary>
+    /// The adapter sets the request-context header on every request it forwards, overwriting any a
+    /// caller sent: API Gateway requests carry the real context JSON, pass-through events <c>null</c>.
+    /// </summary>
+    internal static bool IsPassThroughEvent(HttpRequest request) =>
+        request.Headers.TryGetValue(RequestContextHeader, out var values)
+        && values.Count == 1
+        && string.Equals(values[0]?.Trim(), "null", StringComparison.Ordinal);
+
+    /// <summary>The invocation deadline, or null when the header is missing or unreadable.</summary>
+    internal static DateTimeOffset? ReadDeadline(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue(LambdaContextHeader, out var values) || values.Count != 1 || values[0] is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("deadline", out var deadline)
+                && deadline.TryGetInt64(out var milliseconds)
+                && milliseconds > 0
+                && milliseconds <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+            }
+        }
+        catch (JsonException)
+        {
+            // Treated as no deadline: Lambda still ends the invocation, and SQS redelivers everything.
+        }
+
+        return null;
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 4096);
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+}
