@@ -58,7 +58,8 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
 
         // UseSetting, not ConfigureAppConfiguration: Program.cs reads some keys (Cortex:Mode,
         // tracing) while the builder is still being composed, before late sources are applied.
-        foreach (var (key, value) in _settings)
+        // A null value means "leave the key unset" (UseSetting would turn it into an empty string).
+        foreach (var (key, value) in _settings.Where(setting => setting.Value is not null))
         {
             builder.UseSetting(key, value);
         }

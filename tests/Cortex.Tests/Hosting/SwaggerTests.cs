@@ -21,8 +21,11 @@ public sealed class SwaggerTests(CortexApplicationFixture fixture)
         Assert.Equal("http", bearer.GetProperty("type").GetString());
         Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
         Assert.Equal("JWT", bearer.GetProperty("bearerFormat").GetString());
-        Assert.Contains(document.GetProperty("security").EnumerateArray(), r => r.TryGetProperty("Bearer", out _));
         var paths = document.GetProperty("paths");
+        Assert.Contains(paths.GetProperty("/events").GetProperty("post").GetProperty("security").EnumerateArray(), r => r.TryGetProperty("Bearer", out _));
+        Assert.False(paths.GetProperty("/health").GetProperty("get").TryGetProperty("security", out _), "health is anonymous: no lock");
+        var listingParameters = paths.GetProperty("/events").GetProperty("get").GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString());
+        Assert.Equal(["source", "event_type", "severity", "from", "to", "limit", "cursor"], listingParameters);
         Assert.True(paths.TryGetProperty("/events", out var events));
         Assert.True(events.TryGetProperty("post", out _));
         Assert.True(events.TryGetProperty("get", out _));
