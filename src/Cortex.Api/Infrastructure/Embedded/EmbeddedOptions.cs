@@ -30,6 +30,16 @@ public sealed class EmbeddedOptions
     [Required]
     public string DeadLetterPath { get; set; } = "data/dead-letters.jsonl";
 
+    /// <summary>The writer connection's page cache, in MiB (SQLite's default is 2).</summary>
+    [Range(2, 4096)]
+    public int WriterCacheMiB { get; set; } = 16;
+
+    /// <summary>
+    /// How often a background connection checkpoints the WAL into the database file. Doing it
+    /// there, not in the writer's commits, keeps the copy and its sync off the ingestion path.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often expired events are deleted.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

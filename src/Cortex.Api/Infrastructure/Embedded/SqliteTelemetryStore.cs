@@ -37,6 +37,9 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly Channel<WriteJob> _jobs;
     private readonly Task _writer;
+    private readonly Task _checkpointer;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public SqliteTelemetryStore(IOptions<EmbeddedOptions> options, IHostEnvironment environment, TimeProvider clock, ILogger<SqliteTelemetryStore> logger)
     {
@@ -57,6 +60,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         using (var connection = Open())
         {
             Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, "PRAGMA journal_size_limit=67108864;");
             Execute(connection, Schema);
         }
 
@@ -66,6 +70,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
         _writer = Task.Run(WriteLoop);
+        _checkpointer = Task.Run(CheckpointLoop);
     }
 
     public string DatabasePath { get; }
@@ -200,12 +205,26 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         {
             throw new InvalidOperationException("The writer has stopped.");
         }
+
+        if (_checkpointer.IsCompleted)
+        {
+            throw new InvalidOperationException("The WAL checkpointer has stopped; the WAL would grow without bound.");
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        // DI disposes this instance once per registration it is resolved through.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _jobs.Writer.TryComplete();
         await _writer;
+        await _stopping.CancelAsync();
+        await _checkpointer;
+        _stopping.Dispose();
     }
 
     private SqliteConnection Open()
@@ -226,6 +245,10 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     {
         using var connection = Open();
         Execute(connection, $"PRAGMA synchronous={_options.Synchronous};");
+        Execute(connection, $"PRAGMA cache_size=-{_options.WriterCacheMiB * 1024};");
+
+        // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's commits.
+        Execute(connection, "PRAGMA wal_autocheckpoint=0;");
         using var insert = new InsertCommand(connection);
         var group = new List<WriteJob>();
         while (await _jobs.Reader.WaitToReadAsync())
@@ -260,6 +283,35 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             {
                 Fail(group[0], ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies committed WAL pages into the database file on a timer. PASSIVE never blocks the
+    /// writer or readers; it copies what it can and the next round continues.
+    /// </summary>
+    private async Task CheckpointLoop()
+    {
+        using var timer = new PeriodicTimer(_options.CheckpointInterval, _clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    using var connection = Open();
+                    Execute(connection, $"PRAGMA synchronous={_options.Synchronous};");
+                    Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+                }
+                catch (SqliteException ex)
+                {
+                    _logger.LogWarning(ex, "WAL checkpoint failed; retrying at the next interval");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
         }
     }
 
