@@ -77,6 +77,19 @@ public static class EventJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    // The bus may re-serialise detail with its own whitespace (moto does; "n": 0); the stored data
+    // must be the same compact text ingestion writes. WriteTo keeps each number's text as it is.
+    private static string Compact(JsonElement data)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            data.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>Reads back a document written by <see cref="Write"/> (the bus and queue carry this form).</summary>
     public static TelemetryEvent Parse(ReadOnlySpan<byte> json)
     {
@@ -116,7 +129,7 @@ public static class EventJson
             Severity = root.GetProperty("severity").GetString()!,
             Timestamp = Rfc3339.ToUtcString(parsed),
             TimestampMs = parsed.ToUnixTimeMilliseconds(),
-            Data = data.GetRawText(),
+            Data = Compact(data),
             Hostname = OptionalString(root, "hostname"),
             Region = OptionalString(root, "region"),
             Tags = tags,

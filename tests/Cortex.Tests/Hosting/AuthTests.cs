@@ -1,10 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Claims;
-using System.Text;
 using Cortex.Api.Hosting;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using static Cortex.Tests.Api;
 
 namespace Cortex.Tests.Hosting;
@@ -14,18 +10,6 @@ public sealed class AuthTests : IClassFixture<CortexApplicationFixture>
     private readonly CortexApplication _app;
 
     public AuthTests(CortexApplicationFixture fixture) => _app = fixture.App;
-
-    public static TheoryData<string> BadTokens => new()
-    {
-        "expired",
-        "wrong-key",
-        "alg-none",
-        "wrong-issuer",
-        "wrong-audience",
-        "no-exp",
-        "not-yet-valid",
-        "garbage",
-    };
 
     [Fact]
     public async Task PostingWithoutATokenReturns401WithBearerChallengeAndStoresNothing()
@@ -52,11 +36,11 @@ public sealed class AuthTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Theory]
-    [MemberData(nameof(BadTokens))]
+    [MemberData(nameof(ApiCases.BadTokens), MemberType = typeof(ApiCases))]
     public async Task PostingWithAnInvalidTokenReturns401AndStoresNothing(string kind)
     {
         var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BadToken(kind));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiCases.BadToken(CortexApplication.Auth, kind));
         var source = Unique("bad-token");
 
         var response = await client.PostAsync("/events", Json(Event(source)), Cancellation);
@@ -70,7 +54,7 @@ public sealed class AuthTests : IClassFixture<CortexApplicationFixture>
     public async Task AWellFormedTokenWithTheRightClaimsIsAccepted()
     {
         var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", CreateToken(CortexApplication.Auth));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiCases.CreateToken(CortexApplication.Auth));
 
         var response = await client.PostAsync("/events", Json(Event(Unique("good-token"))), Cancellation);
 
@@ -126,53 +110,5 @@ public sealed class AuthTests : IClassFixture<CortexApplicationFixture>
         var response = await client.GetAsync(path, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    private static string BadToken(string kind)
-    {
-        var auth = CortexApplication.Auth;
-        return kind switch
-        {
-            "expired" => TokenIssuer.Create(auth, "agent", Scopes.All, TimeSpan.FromMinutes(10), DateTimeOffset.UtcNow.AddHours(-1)),
-            "not-yet-valid" => TokenIssuer.Create(auth, "agent", Scopes.All, TimeSpan.FromMinutes(10), DateTimeOffset.UtcNow.AddHours(1)),
-            "wrong-key" => TokenIssuer.Create(
-                new AuthOptions { SigningKey = "another-signing-key-that-is-long-enough-0123456789", Issuer = auth.Issuer, Audience = auth.Audience },
-                "agent", Scopes.All, TimeSpan.FromMinutes(10)),
-            "wrong-issuer" => TokenIssuer.Create(
-                new AuthOptions { SigningKey = auth.SigningKey, Issuer = "someone-else", Audience = auth.Audience }, "agent", Scopes.All, TimeSpan.FromMinutes(10)),
-            "wrong-audience" => TokenIssuer.Create(
-                new AuthOptions { SigningKey = auth.SigningKey, Issuer = auth.Issuer, Audience = "another-api" }, "agent", Scopes.All, TimeSpan.FromMinutes(10)),
-            "alg-none" => Unsigned(auth),
-            "no-exp" => CreateToken(auth, withExpiry: false),
-            "garbage" => "not.a.jwt",
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
-    }
-
-    /// <summary>A token with the right claims and no signature at all ("alg":"none").</summary>
-    private static string Unsigned(AuthOptions auth)
-    {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var header = """{"alg":"none","typ":"JWT"}""";
-        var payload = $$"""{"sub":"agent","scope":"events:write events:read","iss":"{{auth.Issuer}}","aud":"{{auth.Audience}}","iat":{{now}},"nbf":{{now}},"exp":{{now + 600}}}""";
-        return $"{Base64UrlEncoder.Encode(header)}.{Base64UrlEncoder.Encode(payload)}.";
-    }
-
-    /// <summary>An HS256 token built by hand, with or without the exp claim.</summary>
-    private static string CreateToken(AuthOptions auth, bool withExpiry = true)
-    {
-        var now = DateTime.UtcNow;
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = auth.Issuer,
-            Audience = auth.Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = withExpiry ? now.AddMinutes(10) : null,
-            Subject = new ClaimsIdentity([new Claim("sub", "agent"), new Claim("scope", "events:write events:read")]),
-            SigningCredentials = new SigningCredentials(
-                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(auth.SigningKey!)), SecurityAlgorithms.HmacSha256),
-        };
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 }

@@ -221,12 +221,7 @@ public sealed class BatchIngestionApiTests : IClassFixture<CortexApplicationFixt
     }
 
     [Theory]
-    [InlineData("{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{}}", "must be a JSON array")]
-    [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{}}", "not valid JSON")]
-    [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{}}] []", "not valid JSON")]
-    [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{\"a\":1,\"a\":1}}]", "duplicate key")]
-    [InlineData("[{\"source\":\"{M}\",\"event_type\":\"cpu_usage\",\"data\":{\"t\":\"\\ud83d\"}}]", "surrogate")]
-    [InlineData("", "empty")]
+    [MemberData(nameof(ApiCases.MalformedBatches), MemberType = typeof(ApiCases))]
     public async Task PostingAMalformedBatchReturns400AndStoresNothing(string template, string detail)
     {
         var client = _app.CreateClient("agent-batch");

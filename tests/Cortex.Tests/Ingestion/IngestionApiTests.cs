@@ -18,75 +18,6 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
 
     public IngestionApiTests(CortexApplicationFixture fixture) => _app = fixture.App;
 
-    public static TheoryData<string, string> MalformedBodies => new()
-    {
-        { "", "empty" },
-        { "  \r\n\t ", "empty" },
-        { """{"source":"{M}",""", "not valid JSON" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{}} x""", "not valid JSON" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{}}{}""", "not valid JSON" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},}""", "not valid JSON" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{}, /* note */ "region":"eu"}""", "not valid JSON" },
-        { """{"source":"{M}","source":"other","event_type":"cpu_usage","data":{}}""", "duplicate key" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"a":1,"a":2}}""", "duplicate key" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"outer":[{"a":1,"a":2}]}}""", "duplicate key" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"tags":{"k":"a","k":"b"}}""", "duplicate key" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"unknown":{"k":1,"k":2}}""", "duplicate key" },
-        { """[{"source":"{M}","event_type":"cpu_usage","data":{}}]""", "must be a JSON object, not an array" },
-        { """{"source":"{M}\ud800","event_type":"cpu_usage","data":{}}""", "surrogate" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"\udc00":1}}""", "surrogate" },
-        { "42", "not a number" },
-        { "null", "not null" },
-        { "\"{M}\"", "not a string" },
-    };
-
-    public static TheoryData<string, string> InvalidFields => new()
-    {
-        { """{"hostname":"{M}","event_type":"cpu_usage","data":{}}""", "source" },
-        { """{"source":42,"hostname":"{M}","event_type":"cpu_usage","data":{}}""", "source" },
-        { """{"source":null,"hostname":"{M}","event_type":"cpu_usage","data":{}}""", "source" },
-        { """{"source":"","hostname":"{M}","event_type":"cpu_usage","data":{}}""", "source" },
-        { $$$"""{"source":"{{{new string('s', 257)}}}","hostname":"{M}","event_type":"cpu_usage","data":{}}""", "source" },
-        { """{"source":"{M}\u0001","event_type":"cpu_usage","data":{}}""", "source" },
-        { """{"source":"{M}\n","event_type":"cpu_usage","data":{}}""", "source" },
-        { """{"source":"{M}","data":{}}""", "event_type" },
-        { """{"source":"{M}","event_type":"disk_full","data":{}}""", "event_type" },
-        { """{"source":"{M}","event_type":"CPU_USAGE","data":{}}""", "event_type" },
-        { """{"source":"{M}","event_type":7,"data":{}}""", "event_type" },
-        { """{"source":"{M}","event_type":"cpu_usage","severity":"WARNING","data":{}}""", "severity" },
-        { """{"source":"{M}","event_type":"cpu_usage","severity":"fatal","data":{}}""", "severity" },
-        { """{"source":"{M}","event_type":"cpu_usage","severity":null,"data":{}}""", "severity" },
-        { """{"source":"{M}","event_type":"cpu_usage"}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":null}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":[1,2]}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":"cpu=5"}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":5}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":""" + Nested(31) + "}", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":""" + Nested(1500) + "}", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"n":123456789012345678901234567890123456789}}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"n":1e126}}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"n":-1e126}}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"n":1e-131}}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{"deep":[{"n":1E+200}]}}""", "data" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"timestamp":""}""", "timestamp" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"timestamp":"2026-11-23T10:00:00"}""", "timestamp" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"timestamp":"2026-11-23 10:00:00Z"}""", "timestamp" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"timestamp":"yesterday"}""", "timestamp" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"timestamp":1795428000}""", "timestamp" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"timestamp":null}""", "timestamp" },
-        { $$$"""{"source":"{M}","event_type":"cpu_usage","data":{},"hostname":"{{{new string('h', 257)}}}"}""", "hostname" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"hostname":5}""", "hostname" },
-        { $$$"""{"source":"{M}","event_type":"cpu_usage","data":{},"region":"{{{new string('r', 65)}}}"}""", "region" },
-        { $$$"""{"source":"{M}","event_type":"cpu_usage","data":{},"tags":{{{Tags(51, 1, 1)}}}}""", "tags" },
-        { $$$"""{"source":"{M}","event_type":"cpu_usage","data":{},"tags":{{{Tags(1, 129, 1)}}}}""", "tags" },
-        { $$$"""{"source":"{M}","event_type":"cpu_usage","data":{},"tags":{{{Tags(1, 1, 257)}}}}""", "tags" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"tags":{"env":"prod","k":5}}""", "tags.k" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"tags":["env"]}""", "tags" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"event_id":"not-a-uuid"}""", "event_id" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"event_id":"0192f0c18a3e7b6e9d2a5c4b3a291807"}""", "event_id" },
-        { """{"source":"{M}","event_type":"cpu_usage","data":{},"event_id":42}""", "event_id" },
-    };
-
     [Fact]
     public async Task PostingTheReadmeExampleReturns202AndTheEventReadsBackWithExactNumbers()
     {
@@ -108,7 +39,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Theory]
-    [MemberData(nameof(MalformedBodies))]
+    [MemberData(nameof(ApiCases.MalformedBodies), MemberType = typeof(ApiCases))]
     public async Task PostingAMalformedBodyReturns400ProblemAndStoresNothing(string template, string detail)
     {
         var client = _app.CreateClient("agent-malformed");
@@ -134,7 +65,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Theory]
-    [MemberData(nameof(InvalidFields))]
+    [MemberData(nameof(ApiCases.InvalidFields), MemberType = typeof(ApiCases))]
     public async Task PostingAnEventThatBreaksAFieldRuleReturns422NamingTheFieldAndStoresNothing(string template, string field)
     {
         var client = _app.CreateClient("agent-fields");
@@ -195,7 +126,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
     {
         var client = _app.CreateClient("agent-edges");
         var source = Unique("edges");
-        var tags = Tags(50, 128, 256);
+        var tags = ApiCases.Tags(50, 128, 256);
         var body = Event(source, $$"""
             "hostname":"{{new string('h', 256)}}","region":"{{new string('r', 64)}}","tags":{{tags}}
             """);
@@ -254,7 +185,7 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
     public async Task PostingDataNested30LevelsIsAccepted()
     {
         var client = _app.CreateClient("agent-depth");
-        var data = Nested(30);
+        var data = ApiCases.Nested(30);
 
         var eventId = await PostAcceptedAsync(client, Event(Unique("depth"), data: data));
         var stored = await GetEventAsync(client, eventId);
@@ -538,26 +469,6 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     /// <summary>data nested <paramref name="levels"/> objects deep, data itself being level 1.</summary>
-    internal static string Nested(int levels)
-    {
-        var text = "{}";
-        for (var i = 1; i < levels; i++)
-        {
-            text = $"{{\"a\":{text}}}";
-        }
-
-        return text;
-    }
-
-    internal static string Tags(int count, int keyLength, int valueLength)
-    {
-        var entries = Enumerable.Range(0, count).Select(i =>
-        {
-            var key = $"k{i}".PadRight(keyLength, 'k');
-            return $"\"{key}\":\"{new string('v', valueLength)}\"";
-        });
-        return "{" + string.Join(',', entries) + "}";
-    }
 
     private static List<string> Numbers(string json)
     {

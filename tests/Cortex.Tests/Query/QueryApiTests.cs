@@ -40,9 +40,7 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Theory]
-    [InlineData("not-a-uuid")]
-    [InlineData("0192f0c18a3e7b6e9d2a5c4b3a291807")]
-    [InlineData("{0192f0c1-8a3e-7b6e-9d2a-5c4b3a291807}")]
+    [MemberData(nameof(ApiCases.NonUuidEventIds), MemberType = typeof(ApiCases))]
     public async Task GettingANonUuidEventIdReturns400Problem(string eventId)
     {
         var response = await _client.GetAsync($"/events/{Uri.EscapeDataString(eventId)}", Cancellation);
@@ -188,23 +186,7 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Theory]
-    [InlineData("colour=red", "query")]
-    [InlineData("source=a&Source=b", "query")]
-    [InlineData("source=a&source=b", "query")]
-    [InlineData("limit=1&limit=2", "query")]
-    [InlineData("limit=0", "limit")]
-    [InlineData("limit=1001", "limit")]
-    [InlineData("limit=abc", "limit")]
-    [InlineData("limit=-1", "limit")]
-    [InlineData("limit=1.5", "limit")]
-    [InlineData("limit=", "limit")]
-    [InlineData("event_type=CPU_USAGE", "event_type")]
-    [InlineData("severity=fatal", "severity")]
-    [InlineData("source=", "source")]
-    [InlineData("from=2026-11-23T10:00:00", "from")]
-    [InlineData("to=yesterday", "to")]
-    [InlineData("from=2026-11-23T10:00:01Z&to=2026-11-23T10:00:00Z", "from")]
-    [InlineData("cursor=not-a-cursor", "cursor")]
+    [MemberData(nameof(ApiCases.BadQueries), MemberType = typeof(ApiCases))]
     public async Task ListingWithABadQueryReturns400NamingTheParameter(string query, string field)
     {
         var response = await _client.GetAsync($"/events?{query}", Cancellation);
