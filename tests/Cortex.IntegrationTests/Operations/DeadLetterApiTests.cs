@@ -52,8 +52,36 @@ public sealed class DeadLetterApiTests : IClassFixture<AwsResources>, IAsyncLife
         Assert.All(firstMessages, m => Assert.Equal("cpu_usage", m.GetProperty("event_type").GetString()));
         Assert.All(firstMessages, m => Assert.Equal(1, m.GetProperty("receive_count").GetInt32()));
         Assert.All(secondMessages, m => Assert.Equal(2, m.GetProperty("receive_count").GetInt32()));
+        Assert.All(secondMessages, m => Assert.Contains("received 2 times in all, peeks included", m.GetProperty("reason").GetString(), StringComparison.Ordinal));
         Assert.Equal(Ids(firstMessages), visibleAtOnce.Select(m => m.MessageId).Order());
         Assert.All(visibleAtOnce, m => Assert.Equal("3", m.Attributes["ApproximateReceiveCount"]));
+    }
+
+    [Fact]
+    public async Task AMessageThatFailedEveryReceiveOfTheConsumerQueueIsListedWithItsReason()
+    {
+        var body = DeadLetterQueueSeeder.Body(7, Guid.NewGuid().ToString());
+        await _aws.Sqs.SendMessageAsync(_aws.QueueUrl, body, TestContext.Current.CancellationToken);
+        var client = _app.CreateClient("operator");
+
+        // A consumer that never deletes: each receive ends at once, and after the queue's
+        // maxReceiveCount (3) SQS moves the message to the dead-letter queue.
+        var receives = 0;
+        for (var attempt = 0; attempt < 20 && await DeadLetterQueueSeeder.CountAsync(_aws.Sqs, _dlqUrl) == 0; attempt++)
+        {
+            var response = await _aws.Sqs.ReceiveMessageAsync(
+                new Amazon.SQS.Model.ReceiveMessageRequest { QueueUrl = _aws.QueueUrl, VisibilityTimeout = 0, WaitTimeSeconds = 0 },
+                TestContext.Current.CancellationToken);
+            receives += response.Messages?.Count ?? 0;
+        }
+
+        var page = await client.GetFromJsonAsync<JsonElement>("/operations/dead-letters", TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, receives);
+        var message = Assert.Single(page.GetProperty("messages").EnumerateArray());
+        Assert.Equal(body, message.GetProperty("body").GetString());
+        Assert.StartsWith("The consumer failed it as often as the queue's maxReceiveCount allows", message.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(message.GetProperty("failed_at").ValueKind == JsonValueKind.String);
     }
 
     [Fact]

@@ -241,8 +241,10 @@ internal sealed class SqsDeadLetterQueue(
         }
 
         var from = (message.Attributes ?? []).TryGetValue("DeadLetterQueueSourceArn", out var arn) ? $" on {arn}" : string.Empty;
+        // ApproximateReceiveCount keeps counting in the DLQ: every peek adds one, so it is not the
+        // number of consumer failures (integration tests show it growing with each peek).
         return receives is null
-            ? $"The consumer failed it more often than the queue's maxReceiveCount{from}."
-            : $"The consumer failed it {receives} times (the queue's maxReceiveCount){from}.";
+            ? $"The consumer failed it as often as the queue's maxReceiveCount allows{from}."
+            : $"The consumer failed it as often as the queue's maxReceiveCount allows; received {receives} times in all, peeks included{from}.";
     }
 }
