@@ -31,6 +31,22 @@ locals {
     Cortex__Auth__SigningKey        = data.aws_ssm_parameter.signing_key.value
   }
 
+  # ADOT collector layer (optional): the app sends OTLP to the collector on localhost, whose
+  # config (terraform/lambda/collector.yaml, shipped in the zip by package.sh) exports to X-Ray.
+  # Applied only when enable_adot_collector is true.
+  adot_environment = {
+    Cortex__Observability__OtlpEndpoint = "http://localhost:4317"
+    OPENTELEMETRY_COLLECTOR_CONFIG_URI  = "/var/task/collector.yaml"
+    # The environment is frozen between invocations: hand spans to the collector promptly so its
+    # end-of-invocation flush finds them (the SDK's default batch delay is 5 s).
+    OTEL_BSP_SCHEDULE_DELAY = "100"
+  }
+
+  lambda_layers = concat(
+    [local.lambda_adapter_layer_arn],
+    var.enable_adot_collector ? [var.adot_collector_layer_arn] : [],
+  )
+
   # Unset means the app's own defaults (appsettings.json).
   lambda_auth_environment = {
     for name, value in {
@@ -61,7 +77,7 @@ resource "aws_lambda_function" "api" {
   source_code_hash = filebase64sha256(local.lambda_zip_path)
   memory_size      = var.lambda_memory_mb
   timeout          = local.lambda_timeout
-  layers           = [local.lambda_adapter_layer_arn]
+  layers           = local.lambda_layers
   kms_key_arn      = aws_kms_key.cortex.arn
 
   reserved_concurrent_executions = var.lambda_reserved_concurrency
@@ -79,11 +95,17 @@ resource "aws_lambda_function" "api" {
     variables = merge(
       local.lambda_environment,
       local.lambda_auth_environment,
+      var.enable_adot_collector ? local.adot_environment : {},
       { for name, value in { AWS__ServiceURL = var.localstack_lambda_endpoint } : name => value if var.use_localstack },
     )
   }
 
   lifecycle {
+    precondition {
+      condition     = !var.enable_adot_collector || var.adot_collector_layer_arn != null
+      error_message = "enable_adot_collector needs adot_collector_layer_arn (the ADOT collector layer of this region and architecture)."
+    }
+
     precondition {
       condition     = var.lambda_reserved_concurrency == -1 || var.lambda_reserved_concurrency > var.consumer_maximum_concurrency
       error_message = "lambda_reserved_concurrency must exceed consumer_maximum_concurrency, or the consumer can starve the API."

@@ -34,6 +34,8 @@ dotnet publish "$root/src/Cortex.Api/Cortex.Api.csproj" \
 rm -f "$publish/appsettings.Development.json"
 
 install -m 0755 "$here/lambda/run.sh" "$publish/run.sh"
+# The ADOT collector layer's configuration (OPENTELEMETRY_COLLECTOR_CONFIG_URI=/var/task/collector.yaml).
+install -m 0644 "$here/lambda/collector.yaml" "$publish/collector.yaml"
 
 # -X leaves out extra file attributes; zip keeps the executable bit on run.sh, which Lambda needs
 # to start the handler.

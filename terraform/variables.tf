@@ -119,6 +119,25 @@ variable "log_retention_days" {
   }
 }
 
+# --- Tracing (ADOT -> X-Ray) ------------------------------------------------------------------
+
+variable "enable_adot_collector" {
+  description = "Add the AWS Distro for OpenTelemetry collector layer: the app exports its spans over OTLP to the collector inside the execution environment, which sends them to X-Ray (docs/observability.md)."
+  type        = bool
+  default     = false
+}
+
+variable "adot_collector_layer_arn" {
+  description = "ARN of the ADOT collector layer for the region and architecture (aws-otel-collector-amd64-ver-... or -arm64-..., published by AWS, account 901920570463). Required when enable_adot_collector is true."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.adot_collector_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.adot_collector_layer_arn))
+    error_message = "adot_collector_layer_arn must be a versioned Lambda layer ARN."
+  }
+}
+
 # --- Auth -------------------------------------------------------------------------------------
 
 variable "signing_key_parameter_name" {

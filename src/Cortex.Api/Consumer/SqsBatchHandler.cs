@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using Cortex.Api.Events;
+using Cortex.Api.Observability;
 using Cortex.Api.Ports;
 using Microsoft.Extensions.Options;
 
@@ -13,11 +15,13 @@ namespace Cortex.Api.Consumer;
 /// It never throws for a record: every problem becomes that record's failure.
 /// </summary>
 internal sealed class SqsBatchHandler(
-    ITelemetryStore store, TimeProvider clock, IOptions<ConsumerOptions> options, ILogger<SqsBatchHandler> logger)
+    ITelemetryStore store, TimeProvider clock, IOptions<ConsumerOptions> options, CortexMetrics metrics, ILogger<SqsBatchHandler> logger)
 {
-    public const string ActivitySourceName = "Cortex.Consumer";
+    // Cortex's one ActivitySource: the tracer provider subscribes to it (a source of its own was
+    // never recorded, so the consumer span was missing from every exported trace).
+    public const string ActivitySourceName = CortexDiagnostics.Name;
 
-    private static readonly ActivitySource Source = new(ActivitySourceName);
+    private static readonly ActivitySource Source = CortexDiagnostics.ActivitySource;
 
     // Longer than any Lambda invocation or sensible visibility timeout; keeps the timer in range.
     private static readonly TimeSpan LongestDeadline = TimeSpan.FromDays(1);
@@ -47,6 +51,7 @@ internal sealed class SqsBatchHandler(
         }
 
         var result = Summarise(records, outcomes);
+        RecordMetrics(records.Count, result);
         if (result.Unfinished > 0 && timer.IsCancellationRequested)
         {
             logger.LogWarning(
@@ -146,6 +151,13 @@ internal sealed class SqsBatchHandler(
 
             var outcome = outcomes[0] == SaveOutcome.Duplicate ? RecordOutcome.Duplicate : RecordOutcome.Stored;
             activity?.SetTag("cortex.outcome", outcome == RecordOutcome.Duplicate ? "duplicate" : "stored");
+            if (outcome == RecordOutcome.Stored)
+            {
+                RecordLag(telemetryEvent);
+            }
+
+            logger.LogDebug("Event {EventId} of message {MessageId} {Outcome}",
+                telemetryEvent.EventIdText, record.MessageId, outcome == RecordOutcome.Duplicate ? "was already stored" : "stored");
             return outcome;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -155,7 +167,7 @@ internal sealed class SqsBatchHandler(
         }
         catch (Exception ex)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            activity.RecordFailure(ex);
             logger.LogWarning(ex,
                 "Storing event {EventId} of message {MessageId} failed on receive {ReceiveCount}; SQS will deliver it again",
                 telemetryEvent.EventIdText, record.MessageId, record.ReceiveCount);
@@ -195,6 +207,35 @@ internal sealed class SqsBatchHandler(
         activity?.SetTag("messaging.message.id", record.MessageId);
         activity?.SetTag("cortex.event_id", telemetryEvent.EventIdText);
         return activity;
+    }
+
+    private void RecordMetrics(int batchSize, SqsBatchResult result)
+    {
+        metrics.ConsumerBatchSize.Record(batchSize);
+        AddFailures(result.Malformed, "malformed");
+        AddFailures(result.StoreFailures, "store");
+        AddFailures(result.Unfinished, "unfinished");
+        if (result.Duplicates > 0)
+        {
+            metrics.ConsumerDuplicates.Add(result.Duplicates);
+        }
+
+        void AddFailures(int count, string reason)
+        {
+            if (count > 0)
+            {
+                metrics.ConsumerFailures.Add(count, new KeyValuePair<string, object?>("reason", reason));
+            }
+        }
+    }
+
+    /// <summary>End-to-end lag: from the API accepting the event (ingested_at) to this store.</summary>
+    private void RecordLag(TelemetryEvent telemetryEvent)
+    {
+        if (DateTimeOffset.TryParse(telemetryEvent.IngestedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var ingestedAt))
+        {
+            metrics.EndToEndLag.Record(Math.Max(0, (clock.GetUtcNow() - ingestedAt).TotalSeconds));
+        }
     }
 
     private static bool IsSuccess(RecordOutcome outcome) => outcome is RecordOutcome.Stored or RecordOutcome.Duplicate;

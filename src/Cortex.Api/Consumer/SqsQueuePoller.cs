@@ -1,5 +1,6 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Cortex.Api.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Consumer;
@@ -63,14 +64,27 @@ internal sealed class SqsQueuePoller(
     /// </summary>
     public async Task<SqsPollResult> PollOnceAsync(CancellationToken cancellationToken)
     {
-        var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        ReceiveMessageResponse response;
+        using (var activity = CortexDiagnostics.StartAwsClientSpan("SQS", "ReceiveMessage"))
         {
-            QueueUrl = _options.QueueUrl,
-            MaxNumberOfMessages = _options.MaxMessages,
-            WaitTimeSeconds = _options.WaitTimeSeconds,
-            VisibilityTimeout = _options.VisibilityTimeoutSeconds,
-            MessageSystemAttributeNames = [SqsRecord.ReceiveCountAttribute],
-        }, cancellationToken);
+            try
+            {
+                response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                {
+                    QueueUrl = _options.QueueUrl,
+                    MaxNumberOfMessages = _options.MaxMessages,
+                    WaitTimeSeconds = _options.WaitTimeSeconds,
+                    VisibilityTimeout = _options.VisibilityTimeoutSeconds,
+                    MessageSystemAttributeNames = [SqsRecord.ReceiveCountAttribute],
+                }, cancellationToken);
+                activity?.SetTag("messaging.batch.message_count", response.Messages?.Count ?? 0);
+            }
+            catch (Exception ex)
+            {
+                activity.RecordFailure(ex);
+                throw;
+            }
+        }
 
         // The visibility timeout runs from SQS's answer; the safety margin covers the trip back.
         var receivedAt = clock.GetUtcNow();
@@ -112,10 +126,16 @@ internal sealed class SqsQueuePoller(
                 QueueUrl = _options.QueueUrl,
                 Entries = [.. chunk.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle))],
             };
+            using var activity = CortexDiagnostics.StartAwsClientSpan("SQS", "DeleteMessageBatch");
             try
             {
                 var response = await sqs.DeleteMessageBatchAsync(request, timeout.Token);
                 deleted += response.Successful?.Count ?? 0;
+                if (response.Failed is { Count: > 0 })
+                {
+                    activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, $"{response.Failed.Count} entries failed");
+                }
+
                 foreach (var failure in response.Failed ?? [])
                 {
                     var message = int.TryParse(failure.Id, out var index) && index < chunk.Length ? chunk[index].MessageId : failure.Id;
@@ -126,6 +146,7 @@ internal sealed class SqsQueuePoller(
             }
             catch (Exception ex)
             {
+                activity.RecordFailure(ex);
                 logger.LogWarning(ex,
                     "Deleting {Count} stored messages failed; they will be delivered again and found to be duplicates", chunk.Length);
             }

@@ -19,6 +19,29 @@ public static class CortexDiagnostics
         return activity;
     }
 
+    /// <summary>
+    /// Starts a client span for one AWS API call, named "{service} {method}" (for example
+    /// "DynamoDB PutItem") with the OpenTelemetry AWS SDK conventions: rpc.system=aws-api,
+    /// rpc.service, rpc.method, and db.system for DynamoDB.
+    /// </summary>
+    public static Activity? StartAwsClientSpan(string service, string method)
+    {
+        var activity = ActivitySource.StartActivity($"{service} {method}", ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("rpc.system", "aws-api");
+            activity.SetTag("rpc.service", service);
+            activity.SetTag("rpc.method", method);
+            if (service == "DynamoDB")
+            {
+                activity.SetTag("db.system", "dynamodb");
+                activity.SetTag("db.operation", method);
+            }
+        }
+
+        return activity;
+    }
+
     public static void RecordFailure(this Activity? activity, Exception exception)
     {
         activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);

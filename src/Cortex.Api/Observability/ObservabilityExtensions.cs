@@ -58,7 +58,9 @@ public static class ObservabilityExtensions
                 });
             }
 
-            if (options.OtlpEndpoint is not null)
+            // With EMF (Lambda) the metrics already reach CloudWatch; the ADOT collector there has
+            // a traces pipeline only (terraform/lambda/collector.yaml).
+            if (options.OtlpEndpoint is not null && !(options.EmbeddedMetricFormat ?? inLambda))
             {
                 metrics.AddOtlpExporter(o => o.Endpoint = options.OtlpEndpoint);
             }

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Cortex.Api.Consumer;
 using Cortex.Api.Events;
+using Cortex.Api.Observability;
 using Cortex.Api.Ports;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cortex.Tests.Consumer;
 
@@ -10,6 +13,10 @@ internal static class ConsumerTestData
 {
     public const string QueueArn = "arn:aws:sqs:us-east-1:123456789012:cortex-events-queue";
     public const string FifoQueueArn = "arn:aws:sqs:us-east-1:123456789012:cortex-events-queue.fifo";
+
+    /// <summary>Instruments from a meter factory of their own, so tests never see each other's measurements.</summary>
+    public static CortexMetrics NewMetrics(IMeterFactory? meterFactory = null) =>
+        new(meterFactory ?? new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
     public static TelemetryEvent NewEvent(string source = "consumer-test", string? traceParent = null)
     {

@@ -92,7 +92,7 @@ public sealed class SqsBatchHandlerTests
     public async Task AStoreThatThrowsSynchronouslyFailsTheMessageInsteadOfTheBatch()
     {
         var store = new SynchronouslyThrowingStore();
-        var handler = new SqsBatchHandler(store, _clock, Options.Create(new ConsumerOptions()), _logger);
+        var handler = new SqsBatchHandler(store, _clock, Options.Create(new ConsumerOptions()), NewMetrics(), _logger);
         var records = new[] { Record(NewEvent()), Record(NewEvent()) };
 
         var result = await handler.HandleAsync(new SqsBatch(records), TestContext.Current.CancellationToken);
@@ -434,7 +434,7 @@ public sealed class SqsBatchHandlerTests
     }
 
     private SqsBatchHandler CreateHandler(ConsumerOptions? options = null) =>
-        new(_store, _clock, Options.Create(options ?? new ConsumerOptions()), _logger);
+        new(_store, _clock, Options.Create(options ?? new ConsumerOptions()), NewMetrics(), _logger);
 
     private static string ReplaceField(string detailJson, string field, string valueJson)
     {

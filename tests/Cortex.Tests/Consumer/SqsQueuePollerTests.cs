@@ -224,7 +224,7 @@ public sealed class SqsQueuePollerTests
 
     private SqsQueuePoller CreatePoller(SqsPollerOptions? options = null)
     {
-        var handler = new SqsBatchHandler(_store, _clock, Options.Create(new ConsumerOptions()), new FakeLogger<SqsBatchHandler>());
+        var handler = new SqsBatchHandler(_store, _clock, Options.Create(new ConsumerOptions()), ConsumerTestData.NewMetrics(), new FakeLogger<SqsBatchHandler>());
         return new SqsQueuePoller(_sqs, handler,
             Options.Create(options ?? new SqsPollerOptions { Enabled = true, QueueUrl = QueueUrl, InitialBackoff = TimeSpan.FromSeconds(1) }),
             _clock, _logger);

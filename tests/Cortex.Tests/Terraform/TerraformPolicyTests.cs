@@ -187,7 +187,8 @@ public sealed class TerraformPolicyTests
 
         Assert.Equal("dotnet10", function.String("runtime"));
         Assert.Equal("run.sh", function.String("handler"));
-        Assert.Equal("${local.lambda_adapter_layer_arn}", Assert.Single(function.Attribute("layers")!.Value.EnumerateArray()).GetString());
+        Assert.Equal("${local.lambda_layers}", function.String("layers"));
+        Assert.StartsWith("${concat(\n    [local.lambda_adapter_layer_arn],", module.Locals["lambda_layers"].GetString(), StringComparison.Ordinal);
         Assert.Contains("753240598075:layer:%s:%d", module.Locals["lambda_adapter_layer_arn"].GetString(), StringComparison.Ordinal);
         Assert.Equal("Active", function.NestedBlocks("tracing_config").Single().GetProperty("mode").GetString());
         Assert.Equal("${var.lambda_reserved_concurrency}", function.String("reserved_concurrent_executions"));
@@ -208,6 +209,21 @@ public sealed class TerraformPolicyTests
         Assert.Equal("${tostring(local.table.write_shards)}", Setting("Cortex__Aws__WriteShards"));
         Assert.Equal("${local.resources.event_source_prefix}", Setting("Cortex__Aws__EventSourcePrefix"));
         Assert.Equal("${data.aws_ssm_parameter.signing_key.value}", Setting("Cortex__Auth__SigningKey"));
+    }
+
+    [Fact]
+    public async Task TheAdotCollectorLayerIsOptionalAndReceivesTheAppsSpansOnLocalhost()
+    {
+        var module = await LoadAsync();
+        var function = Assert.Single(module.ResourcesOfType("aws_lambda_function"));
+        var adot = module.Locals["adot_environment"];
+
+        Assert.Contains("var.enable_adot_collector ? [var.adot_collector_layer_arn] : []", module.Locals["lambda_layers"].GetString(), StringComparison.Ordinal);
+        Assert.Contains("var.enable_adot_collector ? local.adot_environment : {}", function.Raw, StringComparison.Ordinal);
+        Assert.Equal("http://localhost:4317", adot.GetProperty("Cortex__Observability__OtlpEndpoint").GetString());
+        Assert.Equal("/var/task/collector.yaml", adot.GetProperty("OPENTELEMETRY_COLLECTOR_CONFIG_URI").GetString());
+        Assert.Contains("awsxray", File.ReadAllText(Path.Combine(TerraformModule.ModuleDirectory, "lambda", "collector.yaml")), StringComparison.Ordinal);
+        Assert.Contains("lambda/collector.yaml", File.ReadAllText(Path.Combine(TerraformModule.ModuleDirectory, "package.sh")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Cortex.Api.Events;
+using Cortex.Api.Observability;
 using Cortex.Api.Ports;
 using Microsoft.Extensions.Options;
 using static Cortex.Api.Infrastructure.Aws.DynamoDbItemMapper;
@@ -32,7 +34,11 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
 
     public async Task<string?> GetAsync(Guid eventId, CancellationToken cancellationToken)
     {
-        var response = await dynamo.GetItemAsync(
+        using var activity = CortexDiagnostics.StartAwsClientSpan("DynamoDB", "GetItem");
+        GetItemResponse response;
+        try
+        {
+            response = await dynamo.GetItemAsync(
             new GetItemRequest
             {
                 TableName = _options.TableName,
@@ -42,6 +48,13 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
                 ExpressionAttributeNames = new Dictionary<string, string> { ["#doc"] = Doc, ["#ttl"] = Ttl },
             },
             cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
+
         if (response.Item is not { Count: > 0 } item || IsExpired(item))
         {
             return null;
@@ -187,7 +200,9 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
         Dictionary<string, AttributeValue>? start = null;
         do
         {
-            var response = await dynamo.QueryAsync(
+            using var activity = CortexDiagnostics.StartAwsClientSpan("DynamoDB", "Query");
+            activity?.SetTag("aws.dynamodb.index_name", index);
+            var response = await QueryPageAsync(
                 new QueryRequest
                 {
                     TableName = _options.TableName,
@@ -201,6 +216,7 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
                     Limit = want,
                     ExclusiveStartKey = start,
                 },
+                activity,
                 cancellationToken);
             foreach (var item in response.Items ?? [])
             {
@@ -223,8 +239,22 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
         return items;
     }
 
+    private async Task<QueryResponse> QueryPageAsync(QueryRequest request, Activity? activity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dynamo.QueryAsync(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
+    }
+
     private async Task<SaveOutcome> PutAsync(TelemetryEvent e, CancellationToken cancellationToken)
     {
+        using var activity = CortexDiagnostics.StartAwsClientSpan("DynamoDB", "PutItem");
         try
         {
             await dynamo.PutItemAsync(
@@ -240,7 +270,14 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
         }
         catch (ConditionalCheckFailedException)
         {
+            // The condition that makes the write idempotent, not a failure.
+            activity?.SetTag("cortex.outcome", "duplicate");
             return SaveOutcome.Duplicate;
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
         }
     }
 

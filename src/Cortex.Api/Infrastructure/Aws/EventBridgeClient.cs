@@ -4,6 +4,7 @@ using Amazon;
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
+using Cortex.Api.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Infrastructure.Aws;
@@ -80,16 +81,25 @@ internal sealed class EventBridgeClient : IDisposable
         request.Content.Headers.ContentType = JsonContentType;
         request.Options.Set(AwsRetryHandler.DeadlineKey, deadline);
 
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        using var activity = CortexDiagnostics.StartAwsClientSpan("EventBridge", action);
+        try
         {
-            var error = await AwsJsonError.ReadAsync(response, cancellationToken);
-            throw new EventBridgeException((int)response.StatusCode, error.Type, error.Message);
-        }
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = await AwsJsonError.ReadAsync(response, cancellationToken);
+                throw new EventBridgeException((int)response.StatusCode, error.Type, error.Message);
+            }
 
-        // Some actions (DeleteRule, DeleteEventBus) answer with an empty body.
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
+            // Some actions (DeleteRule, DeleteEventBus) answer with an empty body.
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
     }
 
     /// <summary>As <see cref="CallAsync(string, byte[], DateTimeOffset, CancellationToken)"/>, with the default retry budget.</summary>

@@ -70,7 +70,7 @@ internal sealed class SqsDeadLetterQueue(
         int moved = 0, failed = 0;
         var interval = TimeSpan.FromSeconds(1.0 / maxPerSecond);
         var next = clock.GetUtcNow();
-        while (moved + failed < maxMessages)
+        while (moved + failed < maxMessages && failed == 0)
         {
             var batch = await ReceiveAsync(Math.Min(10, maxMessages - moved - failed), visibilitySeconds: 120, cancellationToken);
             if (batch.Count == 0)
@@ -78,28 +78,35 @@ internal sealed class SqsDeadLetterQueue(
                 break;
             }
 
-            var unsent = new List<Message>();
-            foreach (var message in batch)
+            // Whatever is not moved goes back at once, also when the replay stops early. A failed
+            // send stops the replay: the source queue is refusing, and retrying the same messages
+            // until max_messages would only count them again and again.
+            var done = 0;
+            try
             {
-                var wait = next - clock.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+                foreach (var message in batch)
                 {
-                    await Task.Delay(wait, clock, cancellationToken);
-                }
+                    var wait = next - clock.GetUtcNow();
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, clock, cancellationToken);
+                    }
 
-                next = clock.GetUtcNow() + interval;
-                if (await MoveAsync(message, cancellationToken))
-                {
+                    next = clock.GetUtcNow() + interval;
+                    if (!await MoveAsync(message, cancellationToken))
+                    {
+                        failed++;
+                        break;
+                    }
+
                     moved++;
-                }
-                else
-                {
-                    failed++;
-                    unsent.Add(message);
+                    done++;
                 }
             }
-
-            await ReleaseAsync(unsent);
+            finally
+            {
+                await ReleaseAsync(batch[done..]);
+            }
         }
 
         return new ReplayResult(moved, failed, "receive-send-delete");
@@ -138,9 +145,9 @@ internal sealed class SqsDeadLetterQueue(
                 MessageAttributes = message.MessageAttributes is { Count: > 0 } attributes ? attributes : null,
             }, cancellationToken);
         }
-        catch (AmazonSQSException ex)
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException)
         {
-            logger.LogWarning(ex, "Replaying dead letter {MessageId} failed; it stays in the dead-letter queue", message.MessageId);
+            logger.LogWarning(ex, "Replaying dead letter {MessageId} failed; it and the rest stay in the dead-letter queue", message.MessageId);
             return false;
         }
 
@@ -241,8 +248,10 @@ internal sealed class SqsDeadLetterQueue(
         }
 
         var from = (message.Attributes ?? []).TryGetValue("DeadLetterQueueSourceArn", out var arn) ? $" on {arn}" : string.Empty;
+        // ApproximateReceiveCount keeps counting in the DLQ: every peek adds one, so it is not the
+        // number of consumer failures (integration tests show it growing with each peek).
         return receives is null
-            ? $"The consumer failed it more often than the queue's maxReceiveCount{from}."
-            : $"The consumer failed it {receives} times (the queue's maxReceiveCount){from}.";
+            ? $"The consumer failed it as often as the queue's maxReceiveCount allows{from}."
+            : $"The consumer failed it as often as the queue's maxReceiveCount allows; received {receives} times in all, peeks included{from}.";
     }
 }
