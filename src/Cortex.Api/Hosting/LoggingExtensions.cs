@@ -17,7 +17,10 @@ public static class LoggingExtensions
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Application", "cortex")
-            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+            .WriteTo.Console(new RenderedCompactJsonFormatter()),
+            // Each host logs through its own logger, never the static Log.Logger: with several hosts
+            // in one process (the tests) the static one belongs to whichever host was built last.
+            preserveStaticLogger: true);
         return builder;
     }
 
@@ -25,8 +28,7 @@ public static class LoggingExtensions
     {
         app.UseSerilogRequestLogging(options =>
         {
-            // This host's own logger: the default, the static Log.Logger, belongs to whichever host
-            // was built last, so with several hosts in one process (tests) request lines cross over.
+            // This host's own logger, for the same reason as preserveStaticLogger above.
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             // Successful requests log at the configured level (Debug in production keeps the hot path quiet).
             var successLevel = app.Configuration.GetValue("Cortex:Logging:SuccessfulRequestLevel", LogEventLevel.Information);

@@ -106,21 +106,6 @@ public sealed class ConsumerFaultTests : IClassFixture<AwsResources>, IDisposabl
     }
 
     [Fact]
-    public async Task ThePollerLeavesAPoisonMessageAloneUntilSqsMovesItToTheDeadLetterQueue()
-    {
-        // The shortest visibility timeout the poller accepts, so the three receives take seconds.
-        using var factory = _app.WithPoller(visibilityTimeoutSeconds: 5);
-        var poison = """{"poison":"e2e-poller"}""";
-        _ = factory.Services; // starts the host and its poller
-
-        await _aws.Sqs.SendMessageAsync(_aws.QueueUrl, poison, Cancellation);
-        var dead = await _aws.ReceiveWithoutDeletingAsync(1, _aws.Provisioned.DeadLetterQueueUrl, within: TimeSpan.FromSeconds(60));
-
-        Assert.Equal(poison, Assert.Single(dead).Body);
-        await _aws.Sqs.DeleteMessageAsync(_aws.Provisioned.DeadLetterQueueUrl, dead[0].ReceiptHandle, Cancellation);
-    }
-
-    [Fact]
     public async Task ThrottlingIsABatchItemFailureOnThePassThroughEndpointAndTheMessageStaysQueued()
     {
         using var factory = _app.WithLambda(inner => new FaultyStore(inner, () => new ProvisionedThroughputExceededException("Rate of requests exceeds the allowed throughput (test double).")));

@@ -46,10 +46,20 @@ public sealed class ObservabilityTests
         client.DefaultRequestHeaders.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
 
         var response = await client.PostAsync("/events", Json(ValidEvent), TestContext.Current.CancellationToken);
-        traced.Services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        // The server span ends after the client has the response: wait (bounded) for its export.
+        var trace = new List<Activity>();
+        for (var i = 0; i < 200 && !trace.Any(s => s.Kind == ActivityKind.Server); i++)
+        {
+            traced.Services.GetRequiredService<TracerProvider>().ForceFlush();
+            trace = [.. spans.ToArray().Where(s => s.TraceId == traceId)];
+            if (!trace.Any(s => s.Kind == ActivityKind.Server))
+            {
+                await Task.Delay(25, TestContext.Current.CancellationToken);
+            }
+        }
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var trace = spans.Where(s => s.TraceId == traceId).ToList();
         var server = Assert.Single(trace, s => s.Kind == ActivityKind.Server);
         var store = Assert.Single(trace, s => s.DisplayName == "sqlite insert");
         Assert.Equal(ActivityKind.Client, store.Kind);

@@ -111,7 +111,13 @@ public sealed class DeadLetterApiTests : IDisposable
         using var client = restarted.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("dlq-admin", Scopes.Admin));
 
+        // The monitor reads the depth in the background right after start; wait for that first read.
         var metrics = await client.GetStringAsync("/metrics", Ct);
+        for (var i = 0; i < 200 && !metrics.Contains("cortex_dlq_depth{", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(25, Ct);
+            metrics = await client.GetStringAsync("/metrics", Ct);
+        }
 
         Assert.Contains("cortex_dlq_depth{", metrics, StringComparison.Ordinal);
         Assert.Matches(@"cortex_dlq_depth\{[^}]*\} 1(\s|$)", metrics);
