@@ -247,8 +247,13 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         Execute(connection, $"PRAGMA synchronous={_options.Synchronous};");
         Execute(connection, $"PRAGMA cache_size=-{_options.WriterCacheMiB * 1024};");
 
-        // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's commits.
-        Execute(connection, "PRAGMA wal_autocheckpoint=0;");
+        // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's commits,
+        // except as a bound: a PASSIVE checkpoint never finishes while commits keep coming, so the
+        // WAL is never rewound and grows without end. Once it is WalLimitMiB long, the
+        // writer checkpoints after its commit (the background pass has copied most pages by then)
+        // and the next commit starts the WAL from the top.
+        var thresholdPages = _options.WalLimitMiB * 1024L * 1024L / PageSize(connection);
+        Execute(connection, $"PRAGMA wal_autocheckpoint={thresholdPages};");
         using var insert = new InsertCommand(connection);
         var group = new List<WriteJob>();
         while (await _jobs.Reader.WaitToReadAsync())
@@ -284,6 +289,13 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
                 Fail(group[0], ex);
             }
         }
+    }
+
+    private static long PageSize(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size;";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>
