@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.SQS.Model;
 using Cortex.Api.Consumer;
 using Cortex.Api.Ports;
+using Cortex.Tests.Consumer;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -211,20 +212,5 @@ public sealed class ConsumerFaultTests : IClassFixture<AwsResources>, IDisposabl
         while (result.Received == 0 && DateTime.UtcNow < deadline);
 
         return result;
-    }
-
-    /// <summary>Throws once told to, so the handler fails before it reaches any record.</summary>
-    private sealed class FailingClock : TimeProvider
-    {
-        private volatile bool _fail;
-
-        public bool Fail
-        {
-            get => _fail;
-            set => _fail = value;
-        }
-
-        public override DateTimeOffset GetUtcNow() =>
-            Fail ? throw new InvalidOperationException("The clock is broken (test double).") : base.GetUtcNow();
     }
 }

@@ -318,19 +318,4 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
 
         return messages.ToString();
     }
-
-    /// <summary>Throws once told to, so the handler fails before it reaches any record.</summary>
-    private sealed class FailingClock : TimeProvider
-    {
-        private volatile bool _fail;
-
-        public bool Fail
-        {
-            get => _fail;
-            set => _fail = value;
-        }
-
-        public override DateTimeOffset GetUtcNow() =>
-            Fail ? throw new InvalidOperationException("The clock is broken (test double).") : base.GetUtcNow();
-    }
 }
