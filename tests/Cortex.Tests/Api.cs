@@ -119,7 +119,7 @@ internal static class Api
         using var connection = OpenDatabase(app);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM events WHERE event_id = $id";
-        command.Parameters.AddWithValue("$id", eventId);
+        command.Parameters.AddWithValue("$id", Guid.Parse(eventId).ToByteArray(bigEndian: true));
         return (long)command.ExecuteScalar()!;
     }
 

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Text.Json;
+using Cortex.Api.Events;
+using Cortex.Tests.Consumer;
+using Microsoft.Data.Sqlite;
+using static Cortex.Tests.Api;
+
+namespace Cortex.Tests.Infrastructure.Embedded;
+
+/// <summary>
+/// The embedded database file outlives the binary: a file written by an older build (event ids as
+/// text, schema version 0) is migrated in place on startup, and one from a newer build is refused.
+/// </summary>
+public sealed class SchemaMigrationTests : IDisposable
+{
+    private const string VersionZeroSchema = """
+        CREATE TABLE events (
+            event_id   TEXT    NOT NULL PRIMARY KEY,
+            ts_ms      INTEGER NOT NULL,
+            source     TEXT    NOT NULL,
+            event_type TEXT    NOT NULL,
+            severity   TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_type_time ON events (event_type, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_time ON events (ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_expiry ON events (expires_at);
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("cortex-migration-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "cortex.db");
+
+    [Fact]
+    public async Task AVersionZeroFileIsMigratedAndEveryEventStaysReadableInOrder()
+    {
+        var source = Unique("migrated");
+        var events = Enumerable.Range(0, 3).Select(_ => ConsumerTestData.NewEvent(source)).ToList();
+        CreateVersionZeroDatabase(events);
+
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
+        using var client = app.CreateClient("migration-reader");
+
+        foreach (var e in events)
+        {
+            var stored = await GetEventAsync(client, e.EventIdText);
+            Assert.Equal(87.5m, stored.GetProperty("data").GetProperty("cpu_percent").GetDecimal());
+        }
+
+        // Newest first by timestamp, then by id: two pages through the cursor give all three, once each.
+        var first = await ReadJsonAsync(await client.GetAsync(new Uri($"/events?source={source}&limit=2", UriKind.Relative), Cancellation));
+        var cursor = first.GetProperty("next_cursor").GetString();
+        var second = await ReadJsonAsync(await client.GetAsync(new Uri($"/events?source={source}&limit=2&cursor={Uri.EscapeDataString(cursor!)}", UriKind.Relative), Cancellation));
+        var listed = first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray())
+            .Select(item => item.GetProperty("event_id").GetString()!).ToList();
+        var expected = events.OrderByDescending(e => e.TimestampMs).ThenByDescending(e => e.EventIdText, StringComparer.Ordinal).Select(e => e.EventIdText).ToList();
+        Assert.Equal(expected, listed);
+
+        // The same id again is still a duplicate after the migration: stored once.
+        var again = await client.PostAsync(new Uri("/events", UriKind.Relative), Json(Event(source, $"\"event_id\":\"{events[0].EventIdText}\"")), Cancellation);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(1, app.CountStoredById(events[0].EventIdText));
+
+        using var connection = Open();
+        Assert.Equal(2L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal("blob", Scalar(connection, "SELECT DISTINCT typeof(event_id) FROM events;"));
+        Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'events_text_ids';"));
+    }
+
+    [Fact]
+    public async Task ANewFileStoresEventIdsAsSixteenBytesAtTheCurrentVersion()
+    {
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
+        using var client = app.CreateClient("fresh-writer");
+        var eventId = await PostAcceptedAsync(client, Event(Unique("fresh")));
+
+        using var connection = Open();
+        Assert.Equal(2L, Scalar(connection, "PRAGMA user_version;"));
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id FROM events";
+        var stored = Assert.IsType<byte[]>(command.ExecuteScalar());
+        Assert.Equal(Guid.Parse(eventId), new Guid(stored, bigEndian: true));
+    }
+
+    [Fact]
+    public void AFileFromANewerBuildIsRefusedWithItsVersion()
+    {
+        using (var connection = Open())
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version=99;";
+            command.ExecuteNonQuery();
+        }
+
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var messages = string.Join(" | ", Flatten(error).Select(e => e.Message));
+        Assert.Contains("schema version 99", messages, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
+    }
+
+    private void CreateVersionZeroDatabase(IReadOnlyList<TelemetryEvent> events)
+    {
+        using var connection = Open();
+        using var schema = connection.CreateCommand();
+        schema.CommandText = "PRAGMA journal_mode=WAL;" + VersionZeroSchema;
+        schema.ExecuteNonQuery();
+        foreach (var e in events)
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document)
+                VALUES ($id, $ts, $source, $type, $severity, $expires, $document)
+                """;
+            insert.Parameters.AddWithValue("$id", e.EventIdText);
+            insert.Parameters.AddWithValue("$ts", e.TimestampMs);
+            insert.Parameters.AddWithValue("$source", e.Source);
+            insert.Parameters.AddWithValue("$type", e.EventType);
+            insert.Parameters.AddWithValue("$severity", e.Severity);
+            insert.Parameters.AddWithValue("$expires", e.ExpiresAt);
+            insert.Parameters.AddWithValue("$document", EventJson.ToJson(e));
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
