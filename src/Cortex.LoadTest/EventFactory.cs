@@ -1,16 +1,17 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Cortex.LoadTest;
 
 /// <summary>
-/// Builds valid request bodies in the README example's shape with random values. A pool of bodies
-/// is built before the run so that generating JSON does not take CPU from the server under test
-/// on the same machine; every POST still creates a new event, because the server assigns the id.
+/// Builds valid request bodies in the README example's shape with random values, spread over
+/// agents as the <see cref="Workload"/> says. A pool of bodies is built before the run so that
+/// generating JSON does not take CPU from the server under test on the same machine; each body
+/// gets its timestamps only when it is sent (<see cref="RequestBody.Stamp"/>), and every POST
+/// still creates a new event, because the server assigns the id.
 /// </summary>
-public sealed class EventFactory(int seed)
+public sealed class EventFactory(int seed, Workload workload)
 {
     private static readonly string[] EventTypes =
         ["cpu_usage", "memory_usage", "disk_io", "network_latency", "network_throughput", "process_count", "uptime", "health_check", "custom"];
@@ -21,65 +22,74 @@ public sealed class EventFactory(int seed)
 #pragma warning disable CA5394 // Load data, not security: a seeded generator makes runs repeatable.
     private readonly Random _random = new(seed);
 
-    /// <summary>One request body: a single event object, or a JSON array of <paramref name="batchSize"/> events.</summary>
-    public byte[] CreateBody(int batchSize, DateTimeOffset now)
+    /// <summary>
+    /// How many bodies a pool holds: about one per agent (1,000), but at most ~100,000 events
+    /// (~30 MB of JSON) and at least 16 bodies, so very large batches do not fill the tool's memory.
+    /// </summary>
+    public static int PoolSizeFor(int eventsPerBody) => Math.Clamp(100_000 / Math.Max(1, eventsPerBody), 16, Workload.Agents);
+
+    /// <summary>
+    /// One request body: a single event object (<paramref name="batchSize"/> 0), or a JSON array of
+    /// <paramref name="batchSize"/> events. Its timestamps are placeholders until it is stamped.
+    /// </summary>
+    public RequestBody CreateBody(int batchSize)
     {
-        var buffer = new ArrayBufferWriter<byte>(Math.Max(1, batchSize) * 400);
+        var events = Math.Max(1, batchSize);
+        var timestampOffsets = new int[events];
+        var agesMilliseconds = new int[events];
+        var buffer = new ArrayBufferWriter<byte>(events * 400);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             if (batchSize <= 0)
             {
-                WriteEvent(writer, now);
+                WriteEvent(writer, NextAgent(), timestampOffsets, agesMilliseconds, 0);
             }
             else
             {
+                // fleet: the whole batch is one agent's buffered events; scattered: a random agent per event.
+                int? batchAgent = workload.OneAgentPerBatch ? NextAgent() : null;
                 writer.WriteStartArray();
                 for (var i = 0; i < batchSize; i++)
                 {
-                    WriteEvent(writer, now);
+                    WriteEvent(writer, batchAgent ?? NextAgent(), timestampOffsets, agesMilliseconds, i);
                 }
 
                 writer.WriteEndArray();
             }
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return new RequestBody(buffer.WrittenSpan.ToArray(), timestampOffsets, agesMilliseconds);
     }
 
     /// <summary>A pool of distinct bodies; a batch size of 0 means single-event bodies.</summary>
-    public IReadOnlyList<RequestBody> CreatePool(int count, int batchSize, bool gzip, DateTimeOffset now)
+    public IReadOnlyList<RequestBody> CreatePool(int count, int batchSize)
     {
         var pool = new RequestBody[count];
         for (var i = 0; i < count; i++)
         {
-            var json = CreateBody(batchSize, now);
-            pool[i] = new RequestBody(gzip ? Gzip(json) : json, Math.Max(1, batchSize), json.Length);
+            pool[i] = CreateBody(batchSize);
         }
 
         return pool;
     }
 
-    internal static byte[] Gzip(byte[] json)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(json);
-        }
+    private int NextAgent() => _random.Next(0, Workload.Agents);
 
-        return output.ToArray();
-    }
-
-    private void WriteEvent(Utf8JsonWriter writer, DateTimeOffset now)
+    private void WriteEvent(Utf8JsonWriter writer, int agent, int[] timestampOffsets, int[] agesMilliseconds, int index)
     {
-        var agent = _random.Next(1, 1000);
         var eventType = EventTypes[_random.Next(EventTypes.Length)];
         writer.WriteStartObject();
         writer.WriteString("source", string.Create(CultureInfo.InvariantCulture, $"server-web-{agent:D3}"));
         writer.WriteString("event_type", eventType);
         writer.WriteString("severity", Severities[_random.Next(Severities.Length)]);
-        var timestamp = now.AddMilliseconds(-_random.Next(0, 60_000)).ToUniversalTime();
-        writer.WriteString("timestamp", timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+
+        // The timestamp is stamped at send time: remember where its value starts (after the
+        // opening quote; the writer's position is committed plus pending bytes) and the event's age.
+        writer.WritePropertyName("timestamp");
+        timestampOffsets[index] = checked((int)(writer.BytesCommitted + writer.BytesPending)) + 1;
+        agesMilliseconds[index] = _random.Next(0, workload.MaxAgeMilliseconds + 1);
+        writer.WriteStringValue(RequestBody.PlaceholderTimestamp);
+
         writer.WriteString("hostname", string.Create(CultureInfo.InvariantCulture, $"web-{agent:D3}.internal"));
         writer.WriteString("region", Regions[agent % Regions.Length]);
         writer.WriteStartObject("tags");
@@ -141,6 +151,3 @@ public sealed class EventFactory(int seed)
     private decimal Hundredths(int min, int max) => _random.Next(min * 100, (max * 100) + 1) / 100m;
 #pragma warning restore CA5394
 }
-
-/// <summary>A prepared request body: the bytes to send (gzip-compressed or not) and the events it holds.</summary>
-public sealed record RequestBody(byte[] Content, int Events, int JsonBytes);

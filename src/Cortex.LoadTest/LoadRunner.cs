@@ -15,7 +15,6 @@ namespace Cortex.LoadTest;
 /// </summary>
 public sealed class LoadRunner : IDisposable
 {
-    private const int PoolSize = 256;
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
 
     private readonly LoadSettings _settings;
@@ -42,7 +41,7 @@ public sealed class LoadRunner : IDisposable
         _client = new HttpClient(handler, disposeHandler: true) { Timeout = settings.Timeout };
         _authorizations = settings.Anonymous ? [] : [.. tokens.Select(t => "Bearer " + t)];
         var batchSize = settings.IsBatch ? settings.BatchSize : 0;
-        _bodies = new EventFactory(settings.Seed).CreatePool(settings.IsBatch ? PoolSize / 4 : PoolSize, batchSize, settings.Gzip, DateTimeOffset.UtcNow);
+        _bodies = new EventFactory(settings.Seed, settings.Workload).CreatePool(EventFactory.PoolSizeFor(batchSize), batchSize);
     }
 
     public long InFlight => Volatile.Read(ref _inFlight);
@@ -91,7 +90,7 @@ public sealed class LoadRunner : IDisposable
     {
         while (!stop.IsCancellationRequested && TryIssue(count, out var sequence))
         {
-            await SendAsync(worker, sequence, Stopwatch.GetTimestamp(), statistics);
+            await SendAsync(worker, sequence, due: null, statistics);
         }
     }
 
@@ -146,12 +145,17 @@ public sealed class LoadRunner : IDisposable
         return count is null || sequence < count;
     }
 
-    private async Task SendAsync(int worker, long sequence, long startTimestamp, RunStatistics statistics)
+    /// <param name="due">Open loop: when the request was due, which latency counts from. Closed loop: null,
+    /// and latency counts from when the request is ready to go, after its body was stamped.</param>
+    private async Task SendAsync(int worker, long sequence, long? due, RunStatistics statistics)
     {
         var body = _bodies[(int)(sequence % _bodies.Count)];
+
+        // Timestamps are stamped now, so events are as old as the workload says however long the run;
+        // this (and gzip, if on) is the load tool's CPU, on this thread, for every request.
         using var request = new HttpRequestMessage(HttpMethod.Post, _settings.Target)
         {
-            Content = new ByteArrayContent(body.Content),
+            Content = new ByteArrayContent(body.Content(DateTime.UtcNow, _settings.Gzip)),
         };
         request.Content.Headers.ContentType = JsonType;
         if (_settings.Gzip)
@@ -164,6 +168,7 @@ public sealed class LoadRunner : IDisposable
             request.Headers.TryAddWithoutValidation("Authorization", _authorizations[worker % _authorizations.Length]);
         }
 
+        var startTimestamp = due ?? Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _inFlight);
         try
         {

@@ -12,6 +12,9 @@ public sealed record LoadSettings
 
     public int BatchSize { get; init; } = 100;
 
+    /// <summary>How events are spread over agents and time: <see cref="Workload.Fleet"/> (default) or <see cref="Workload.Scattered"/>.</summary>
+    public Workload Workload { get; init; } = Workload.Fleet;
+
     /// <summary>Connections, and in closed-loop mode also requests in flight; one token subject each.</summary>
     public int Concurrency { get; init; } = 64;
 

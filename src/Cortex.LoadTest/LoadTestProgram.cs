@@ -16,6 +16,14 @@ public static class LoadTestProgram
         var mode = new Option<string>("--mode") { Description = "single: POST /events; batch: POST /events/batch.", DefaultValueFactory = _ => "single" };
         mode.AcceptOnlyFromAmong("single", "batch");
         var batchSize = new Option<int>("--batch-size") { Description = "Events per batch request.", DefaultValueFactory = _ => 100 };
+        var workload = new Option<string>("--workload")
+        {
+            Description = "How events are spread over 1000 agents and time; timestamps are stamped at send time as now minus each event's age. "
+                + "fleet: a batch holds one agent's events, ages 0-2000 ms (each agent flushes every 2 s at 50,000 events/s); "
+                + "scattered: every event from a random agent, ages 0-60000 ms (a stress case for the server's indexes).",
+            DefaultValueFactory = _ => Workload.Fleet.Name,
+        };
+        workload.AcceptOnlyFromAmong([.. Workload.All.Select(w => w.Name)]);
         var concurrency = new Option<int>("--concurrency", "-c")
         {
             Description = "Connections (one agent token each); in closed loop also the requests in flight, with --rate the cap on them.",
@@ -33,7 +41,10 @@ public static class LoadTestProgram
         var audience = new Option<string>("--audience") { DefaultValueFactory = _ => "cortex-api" };
         var path = new Option<string?>("--path") { Description = "Request path, e.g. /baseline/events (default /events or /events/batch)." };
         var anonymous = new Option<bool>("--anonymous") { Description = "Send no token (the baseline endpoint needs none)." };
-        var gzip = new Option<bool>("--gzip") { Description = "Send gzip-compressed bodies (Content-Encoding: gzip)." };
+        var gzip = new Option<bool>("--gzip")
+        {
+            Description = "Send gzip-compressed bodies (Content-Encoding: gzip); each request is compressed when sent, which costs the load tool CPU.",
+        };
         var output = new Option<string?>("--output", "-o") { Description = "Write the report(s) as JSON to this file." };
         var pid = new Option<int?>("--pid") { Description = "The server's process id: report its RSS (VmRSS/VmHWM) and CPU from /proc." };
         var timeout = new Option<double>("--timeout") { Description = "Seconds before a request counts as a timeout.", DefaultValueFactory = _ => 30 };
@@ -46,7 +57,7 @@ public static class LoadTestProgram
 
         var command = new RootCommand("Cortex load generator: signed requests from a fleet of simulated agents.")
         {
-            url, mode, batchSize, concurrency, rate, duration, count, warmup, signingKey, issuer, audience, path, anonymous, gzip, output, pid, timeout, seed, scenario,
+            url, mode, batchSize, workload, concurrency, rate, duration, count, warmup, signingKey, issuer, audience, path, anonymous, gzip, output, pid, timeout, seed, scenario,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -94,6 +105,7 @@ public static class LoadTestProgram
                 Url = baseUrl!,
                 Mode = parse.GetValue(mode)!,
                 BatchSize = parse.GetValue(batchSize),
+                Workload = Workload.Parse(parse.GetValue(workload)!),
                 Concurrency = parse.GetValue(concurrency),
                 Rate = parse.GetValue(rate),
                 Duration = parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds)

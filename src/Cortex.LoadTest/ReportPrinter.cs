@@ -19,11 +19,12 @@ public static class ReportPrinter
 
     public static void Print(IAnsiConsole console, RunReport report)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{report.Name}: {report.Mode} -> {report.Url}"));
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{report.Name}: {report.Mode}, {report.Workload} workload -> {report.Url}"));
         table.AddColumn("measure");
         table.AddColumn(new TableColumn("value").RightAligned());
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
 
+        Row("workload", report.WorkloadDescription ?? report.Workload);
         Row("duration", F(report.DurationSeconds, "0.0") + " s");
         Row("connections / target rate", $"{report.Concurrency} / {(report.TargetRate is { } rate ? F(rate, "N0") + " req/s (open loop)" : "closed loop")}");
         Row("events per request", report.BatchSize.ToString(CultureInfo.InvariantCulture) + (report.Gzip ? " (gzip)" : string.Empty));

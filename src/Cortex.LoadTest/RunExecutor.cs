@@ -102,7 +102,7 @@ public static class RunExecutor
         public Table Render(ServerSample? server)
         {
             Advance();
-            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{settings.Name}: {settings.Mode} -> {settings.Target}"));
+            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{settings.Name}: {settings.Mode}, {settings.Workload} workload -> {settings.Target}"));
             foreach (var column in Columns)
             {
                 table.AddColumn(new TableColumn(column).RightAligned());

@@ -13,6 +13,12 @@ public sealed record RunReport
 
     public required int BatchSize { get; init; }
 
+    /// <summary>The --workload: "fleet" or "scattered" (see <see cref="LoadTest.Workload"/>).</summary>
+    public required string Workload { get; init; }
+
+    /// <summary>What the workload means, in one line, so a JSON report explains itself.</summary>
+    public string? WorkloadDescription { get; init; }
+
     public required int Concurrency { get; init; }
 
     public double? TargetRate { get; init; }
@@ -57,6 +63,8 @@ public sealed record RunReport
         Url = settings.Target.ToString(),
         Mode = settings.Mode,
         BatchSize = settings.IsBatch ? settings.BatchSize : 1,
+        Workload = settings.Workload.Name,
+        WorkloadDescription = settings.Workload.Description,
         Concurrency = settings.Concurrency,
         TargetRate = settings.Rate,
         Gzip = settings.Gzip,

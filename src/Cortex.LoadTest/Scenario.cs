@@ -7,6 +7,8 @@ namespace Cortex.LoadTest;
 /// The issue 2 measurements in one go, in the same server process: single events over 64
 /// connections, the same against the baseline endpoint, batches of 100, and batches against the
 /// baseline; then one table against the targets, with Cortex/baseline ratios and server RSS.
+/// Every step uses the workload of the command line (--workload, default fleet), which the
+/// scenario prints and writes to its report, since the batch numbers depend on it.
 /// </summary>
 public static class Scenario
 {
@@ -51,6 +53,7 @@ public static class Scenario
         var tokens = Credentials.MintTokens(auth, steps.Max(s => s.Concurrency), lifetime);
         var machine = ReportPrinter.Machine();
         console.MarkupLineInterpolated($"[bold]{name}[/] on {machine.Host}: {machine.Cores} cores, {machine.Cpu}; load average {ProcessProbe.LoadAverage()}");
+        console.MarkupLineInterpolated($"workload {common.Workload.Description}");
 
         var reports = new List<RunReport>();
         foreach (var step in steps)
@@ -61,10 +64,10 @@ public static class Scenario
         }
 
         var summary = Summarise(reports, probe.Sample());
-        PrintSummary(console, machine, summary);
+        PrintSummary(console, machine, common.Workload, summary);
         if (output is not null)
         {
-            await ReportPrinter.WriteJsonAsync(output, new { Scenario = name, Machine = machine, Runs = reports, Summary = summary }, cancellationToken);
+            await ReportPrinter.WriteJsonAsync(output, new { Scenario = name, Workload = common.Workload.Name, Machine = machine, Runs = reports, Summary = summary }, cancellationToken);
             console.MarkupLineInterpolated($"[grey]report written to {output}[/]");
         }
 
@@ -106,10 +109,10 @@ public static class Scenario
 
     private static double Ratio(double cortex, double baseline) => baseline <= 0 ? 0 : Math.Round(cortex / baseline, 4);
 
-    private static void PrintSummary(IAnsiConsole console, MachineInfo machine, IReadOnlyList<SummaryRow> rows)
+    private static void PrintSummary(IAnsiConsole console, MachineInfo machine, Workload workload, IReadOnlyList<SummaryRow> rows)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title(Markup.Escape($"issue 2 targets: {machine.Cores} cores, {machine.Date:yyyy-MM-dd HH:mm} UTC"));
+            .Title(Markup.Escape($"issue 2 targets, {workload} workload: {machine.Cores} cores, {machine.Date:yyyy-MM-dd HH:mm} UTC"));
         table.AddColumn("measure");
         table.AddColumn("target");
         table.AddColumn(new TableColumn("measured").RightAligned());

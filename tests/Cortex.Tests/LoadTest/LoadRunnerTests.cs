@@ -39,6 +39,19 @@ public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.BaselineEnab
     }
 
     [Fact]
+    public async Task ScatteredBatchRunIsAcceptedWithItsMinuteOldTimestamps()
+    {
+        var settings = Settings(mode: "batch", count: 4) with { BatchSize = 50, Workload = Workload.Scattered };
+        var statistics = new RunStatistics();
+        using var runner = new LoadRunner(settings, Tokens(settings.Concurrency), _app.Server.CreateHandler());
+
+        await runner.RunAsync(statistics, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new Dictionary<int, long> { [202] = 4 }, statistics.StatusCounts());
+        Assert.Equal(200, statistics.EventsAccepted);
+    }
+
+    [Fact]
     public async Task OpenLoopRunSendsExactlyTheRequestedCount()
     {
         var settings = Settings(mode: "single", count: 20) with { Rate = 2_000 };

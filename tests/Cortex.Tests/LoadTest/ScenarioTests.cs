@@ -17,6 +17,38 @@ public sealed class ScenarioTests
         Assert.Equal([64, 64, Scenario.BatchConcurrency, Scenario.BatchConcurrency], steps.Select(s => s.Concurrency));
         Assert.All(steps.Where(s => s.IsBatch), s => Assert.Equal(100, s.BatchSize));
         Assert.All(steps, s => Assert.Equal(TimeSpan.FromSeconds(20), s.Duration));
+        Assert.All(steps, s => Assert.Same(Workload.Fleet, s.Workload));
+    }
+
+    [Fact]
+    public void Issue2StepsUseTheWorkloadOfTheCommandLine()
+    {
+        var common = new LoadSettings { Url = new Uri("http://127.0.0.1:5391/"), Workload = Workload.Scattered };
+
+        var steps = Scenario.Issue2Steps(common, TimeSpan.FromSeconds(20));
+
+        Assert.All(steps, s => Assert.Same(Workload.Scattered, s.Workload));
+    }
+
+    [Fact]
+    public async Task RunReportStatesItsWorkloadInTheJsonOutput()
+    {
+        var settings = new LoadSettings { Url = new Uri("http://127.0.0.1:5391/"), Mode = "batch", Workload = Workload.Scattered };
+        var report = RunReport.From(settings, new RunStatistics(), TimeSpan.FromSeconds(1));
+        var path = Path.Combine(Path.GetTempPath(), $"cortex-report-{Guid.NewGuid():N}.json");
+        try
+        {
+            await ReportPrinter.WriteJsonAsync(path, new { Runs = new[] { report } }, TestContext.Current.CancellationToken);
+
+            using var document = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
+            var run = document.RootElement.GetProperty("runs")[0];
+            Assert.Equal("scattered", run.GetProperty("workload").GetString());
+            Assert.StartsWith("scattered: a random agent per event", run.GetProperty("workload_description").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -47,6 +79,7 @@ public sealed class ScenarioTests
         Url = "http://127.0.0.1/",
         Mode = name.StartsWith("batch", StringComparison.Ordinal) ? "batch" : "single",
         BatchSize = 100,
+        Workload = Workload.Fleet.Name,
         Concurrency = 64,
         StartedAt = DateTimeOffset.UtcNow,
         DurationSeconds = 20,
