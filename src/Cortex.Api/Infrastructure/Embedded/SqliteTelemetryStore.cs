@@ -84,7 +84,6 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         using (var connection = Open())
         {
             Execute(connection, "PRAGMA journal_mode=WAL;");
-            Execute(connection, "PRAGMA journal_size_limit=67108864;");
             CreateOrMigrateSchema(connection);
         }
 
@@ -313,8 +312,13 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         // WAL is never rewound and grows without end. Once it is WalLimitMiB long, the
         // writer checkpoints after its commit (the background pass has copied most pages by then)
         // and the next commit starts the WAL from the top.
-        var thresholdPages = _options.WalLimitMiB * 1024L * 1024L / PageSize(connection);
-        Execute(connection, $"PRAGMA wal_autocheckpoint={thresholdPages};");
+        var limitBytes = _options.WalLimitMiB * 1024L * 1024L;
+        Execute(connection, $"PRAGMA wal_autocheckpoint={limitBytes / PageSize(connection)};");
+
+        // When the WAL is rewound, keep the file up to the same limit and overwrite it in place.
+        // Cutting it shorter (it was cut to 64 MiB) frees its blocks inside the next commit: with
+        // ext4 mounted with discard that commit took 87-101 ms, every time the WAL was rewound.
+        Execute(connection, $"PRAGMA journal_size_limit={limitBytes};");
         using var insert = new InsertCommand(connection);
         var group = new List<WriteJob>();
         while (await _jobs.Reader.WaitToReadAsync())
