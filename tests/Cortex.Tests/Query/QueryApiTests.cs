@@ -129,6 +129,42 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Fact]
+    public async Task ListingWithoutSourceOrTypeMergesEveryTypeNewestFirstAcrossPages()
+    {
+        // Every event type, pairs of equal timestamps, two severities: the pages must interleave
+        // the types by time and break ties by event id, whichever type each event has.
+        var window = BaseTime(TimeSpan.FromDays(-5) - TimeSpan.FromMinutes(Random.Shared.Next(0, 24 * 60)));
+        var posted = new List<(string Timestamp, string EventId, string Severity)>();
+        for (var i = 0; i < 11; i++)
+        {
+            var at = window.AddMilliseconds(i / 2);
+            var severity = i % 3 == 0 ? "critical" : "info";
+            var type = Cortex.Api.Events.EventContract.EventTypes[i % Cortex.Api.Events.EventContract.EventTypes.Length];
+            var id = await PostAtAsync(Unique("all-types"), at, $"\"severity\":\"{severity}\"", type);
+            posted.Add((Ts(at), id, severity));
+        }
+
+        var range = $"from={Ts(window)}&to={Ts(window.AddSeconds(1))}";
+        var seen = new List<(string Timestamp, string EventId)>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await ListAsync($"{range}&limit=4" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
+            seen.AddRange(page.Items.Select(i => (i.GetProperty("timestamp").GetString()!, i.GetProperty("event_id").GetString()!)));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+        var critical = await ListAsync($"{range}&severity=critical");
+
+        var newestFirst = posted.OrderByDescending(p => p.Timestamp, StringComparer.Ordinal).ThenByDescending(p => p.EventId, StringComparer.Ordinal).ToList();
+        Assert.Equal(3, pages);
+        Assert.Equal(newestFirst.Select(p => (p.Timestamp, p.EventId)), seen);
+        Assert.Equal(newestFirst.Where(p => p.Severity == "critical").Select(p => p.EventId), critical.Items.Select(i => i.GetProperty("event_id").GetString()));
+    }
+
+    [Fact]
     public async Task PagingWithALimitVisitsEveryEventExactlyOnce()
     {
         var source = Unique("pages");

@@ -20,8 +20,10 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     /// (before 2026-11-23). 2: event_id stored as the UUID's 16 bytes in RFC 9562 (big-endian)
     /// order, which sorts like the text form; every index carries the key, so this makes each
     /// index entry 20 bytes shorter and the writer's pages fewer (measured in docs/performance.md).
+    /// 3: no index on time alone (ix_events_time); queries without source or type merge the
+    /// type index's ranges instead (see AllTypesQuery).
     /// </summary>
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS events (
@@ -35,7 +37,6 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
         CREATE INDEX IF NOT EXISTS ix_events_type_time ON events (event_type, ts_ms DESC, event_id DESC);
-        CREATE INDEX IF NOT EXISTS ix_events_time ON events (ts_ms DESC, event_id DESC);
         CREATE INDEX IF NOT EXISTS ix_events_expiry ON events (expires_at);
         """;
 
@@ -146,54 +147,43 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         using var activity = CortexDiagnostics.StartClientSpan("sqlite query", "sqlite", "SELECT");
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        var sql = new StringBuilder("SELECT document, ts_ms, event_id FROM events ");
-
-        // Name the index that serves the pattern, as DynamoDB's Query does; the planner could pick a worse one.
-        sql.Append(query.Source is not null ? "INDEXED BY ix_events_source_time"
-            : query.EventType is not null ? "INDEXED BY ix_events_type_time"
-            : "INDEXED BY ix_events_time");
-        sql.Append(" WHERE expires_at > $now");
+        var filters = new StringBuilder(" WHERE expires_at > $now");
         command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeSeconds());
         if (query.Source is not null)
         {
-            sql.Append(" AND source = $source");
+            filters.Append(" AND source = $source");
             command.Parameters.AddWithValue("$source", query.Source);
-        }
-
-        if (query.EventType is not null)
-        {
-            sql.Append(" AND event_type = $type");
-            command.Parameters.AddWithValue("$type", query.EventType);
         }
 
         if (query.Severity is not null)
         {
-            sql.Append(" AND severity = $severity");
+            filters.Append(" AND severity = $severity");
             command.Parameters.AddWithValue("$severity", query.Severity);
         }
 
         if (query.FromMs is not null)
         {
-            sql.Append(" AND ts_ms >= $from");
+            filters.Append(" AND ts_ms >= $from");
             command.Parameters.AddWithValue("$from", query.FromMs);
         }
 
         if (query.ToMs is not null)
         {
-            sql.Append(" AND ts_ms < $to");
+            filters.Append(" AND ts_ms < $to");
             command.Parameters.AddWithValue("$to", query.ToMs);
         }
 
         if (query.After is { } after)
         {
-            sql.Append(" AND (ts_ms < $after_ts OR (ts_ms = $after_ts AND event_id < $after_id))");
+            filters.Append(" AND (ts_ms < $after_ts OR (ts_ms = $after_ts AND event_id < $after_id))");
             command.Parameters.AddWithValue("$after_ts", after.TimestampMs);
             command.Parameters.AddWithValue("$after_id", IdBytes(after.EventId));
         }
 
-        sql.Append(" ORDER BY ts_ms DESC, event_id DESC LIMIT $limit");
         command.Parameters.AddWithValue("$limit", query.Limit + 1);
-        command.CommandText = sql.ToString();
+        command.CommandText = query.Source is not null || query.EventType is not null
+            ? IndexedQuery(query, command, filters.ToString())
+            : AllTypesQuery(command, filters.ToString());
 
         var items = new List<string>(Math.Min(query.Limit, 128));
         EventPosition? last = null;
@@ -212,6 +202,45 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         }
 
         return new EventPage(items, more ? last : null);
+    }
+
+    /// <summary>
+    /// A query by source or by event type reads one index range, newest first. The index is named,
+    /// as DynamoDB's Query names its key: the planner could pick a worse one.
+    /// </summary>
+    private static string IndexedQuery(EventQuery query, SqliteCommand command, string filters)
+    {
+        var index = query.Source is not null ? "ix_events_source_time" : "ix_events_type_time";
+        var typeFilter = string.Empty;
+        if (query.EventType is not null)
+        {
+            typeFilter = " AND event_type = $type";
+            command.Parameters.AddWithValue("$type", query.EventType);
+        }
+
+        return $"SELECT document, ts_ms, event_id FROM events INDEXED BY {index}{filters}{typeFilter} ORDER BY ts_ms DESC, event_id DESC LIMIT $limit";
+    }
+
+    /// <summary>
+    /// A query without source or type reads the type index once per event type (there are nine)
+    /// and merges the ranges newest first: each range stops after a page, so this costs at most
+    /// nine pages of reads. It replaces an index on time alone, which every insert had to update
+    /// at a scattered place (agents send events up to seconds old) and which cost the writer a
+    /// quarter of its throughput (docs/performance.md).
+    /// </summary>
+    private static string AllTypesQuery(SqliteCommand command, string filters)
+    {
+        var ranges = new List<string>(EventContract.EventTypes.Length);
+        for (var i = 0; i < EventContract.EventTypes.Length; i++)
+        {
+            command.Parameters.AddWithValue($"$type{i}", EventContract.EventTypes[i]);
+            ranges.Add($"""
+                SELECT * FROM (SELECT document, ts_ms, event_id FROM events INDEXED BY ix_events_type_time{filters} AND event_type = $type{i}
+                ORDER BY ts_ms DESC, event_id DESC LIMIT $limit)
+                """);
+        }
+
+        return string.Join("\nUNION ALL\n", ranges) + "\nORDER BY ts_ms DESC, event_id DESC LIMIT $limit";
     }
 
     public async Task CheckAsync(CancellationToken cancellationToken)
@@ -262,17 +291,23 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
         var hasEvents = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events';"), System.Globalization.CultureInfo.InvariantCulture) == 1;
         using var transaction = connection.BeginTransaction();
-        var migrate = hasEvents && version < SchemaVersion;
-        if (migrate)
+        var migrateTextIds = hasEvents && version < 2;
+        if (migrateTextIds)
         {
             Execute(connection, MigrateFromTextIds, transaction);
         }
 
         Execute(connection, Schema, transaction);
-        if (migrate)
+        if (migrateTextIds)
         {
             Execute(connection, CopyTextIdRows, transaction);
-            _logger.LogInformation("Migrated {Path} to schema version {Version} (event ids as 16 bytes)", DatabasePath, SchemaVersion);
+            _logger.LogInformation("Migrated {Path} from schema version {Version} (event ids as 16 bytes)", DatabasePath, version);
+        }
+
+        if (hasEvents && version < 3)
+        {
+            Execute(connection, "DROP INDEX IF EXISTS ix_events_time;", transaction);
+            _logger.LogInformation("Migrated {Path} from schema version {Version} (index on time alone dropped)", DatabasePath, version);
         }
 
         Execute(connection, $"PRAGMA user_version={SchemaVersion};", transaction);

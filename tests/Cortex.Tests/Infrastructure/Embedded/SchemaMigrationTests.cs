@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Cortex.Api.Events;
+using Cortex.Api.Infrastructure.Embedded;
 using Cortex.Tests.Consumer;
 using Microsoft.Data.Sqlite;
 using static Cortex.Tests.Api;
@@ -29,6 +30,24 @@ public sealed class SchemaMigrationTests : IDisposable
         CREATE INDEX ix_events_expiry ON events (expires_at);
         """;
 
+    /// <summary>Version 2: event ids as 16 bytes, and an index on time alone that version 3 dropped.</summary>
+    private const string VersionTwoSchema = """
+        CREATE TABLE events (
+            event_id   BLOB    NOT NULL PRIMARY KEY,
+            ts_ms      INTEGER NOT NULL,
+            source     TEXT    NOT NULL,
+            event_type TEXT    NOT NULL,
+            severity   TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_type_time ON events (event_type, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_time ON events (ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_expiry ON events (expires_at);
+        PRAGMA user_version=2;
+        """;
+
     private readonly string _directory = Directory.CreateTempSubdirectory("cortex-migration-").FullName;
 
     private string DatabasePath => Path.Combine(_directory, "cortex.db");
@@ -38,7 +57,7 @@ public sealed class SchemaMigrationTests : IDisposable
     {
         var source = Unique("migrated");
         var events = Enumerable.Range(0, 3).Select(_ => ConsumerTestData.NewEvent(source)).ToList();
-        CreateVersionZeroDatabase(events);
+        CreateOldDatabase(VersionZeroSchema, events, e => e.EventIdText);
 
         using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
         using var client = app.CreateClient("migration-reader");
@@ -64,9 +83,30 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(1, app.CountStoredById(events[0].EventIdText));
 
         using var connection = Open();
-        Assert.Equal(2L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(3L, Scalar(connection, "PRAGMA user_version;"));
         Assert.Equal("blob", Scalar(connection, "SELECT DISTINCT typeof(event_id) FROM events;"));
-        Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'events_text_ids';"));
+        Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name IN ('events_text_ids', 'ix_events_time');"));
+    }
+
+    [Fact]
+    public async Task AVersionTwoFileLosesItsIndexOnTimeAloneAndListsEveryEventInOrder()
+    {
+        var source = Unique("version-two");
+        var events = new[] { "disk_io", "uptime", "custom" }
+            .Select(type => ConsumerTestData.NewEvent(source) with { EventType = type })
+            .ToList();
+        CreateOldDatabase(VersionTwoSchema, events, e => SqliteTelemetryStore.IdBytes(e.EventId));
+
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
+        using var client = app.CreateClient("migration-reader");
+        var listed = await ReadJsonAsync(await client.GetAsync(new Uri("/events?limit=10", UriKind.Relative), Cancellation));
+
+        var expected = events.OrderByDescending(e => e.TimestampMs).ThenByDescending(e => e.EventIdText, StringComparer.Ordinal).Select(e => e.EventIdText);
+        Assert.Equal(expected, listed.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("event_id").GetString()));
+        using var connection = Open();
+        Assert.Equal(3L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_time';"));
+        Assert.Equal(3L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_events_%';"));
     }
 
     [Fact]
@@ -77,7 +117,7 @@ public sealed class SchemaMigrationTests : IDisposable
         var eventId = await PostAcceptedAsync(client, Event(Unique("fresh")));
 
         using var connection = Open();
-        Assert.Equal(2L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(3L, Scalar(connection, "PRAGMA user_version;"));
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT event_id FROM events";
         var stored = Assert.IsType<byte[]>(command.ExecuteScalar());
@@ -115,11 +155,11 @@ public sealed class SchemaMigrationTests : IDisposable
         }
     }
 
-    private void CreateVersionZeroDatabase(IReadOnlyList<TelemetryEvent> events)
+    private void CreateOldDatabase(string oldSchema, IReadOnlyList<TelemetryEvent> events, Func<TelemetryEvent, object> storedId)
     {
         using var connection = Open();
         using var schema = connection.CreateCommand();
-        schema.CommandText = "PRAGMA journal_mode=WAL;" + VersionZeroSchema;
+        schema.CommandText = "PRAGMA journal_mode=WAL;" + oldSchema;
         schema.ExecuteNonQuery();
         foreach (var e in events)
         {
@@ -128,7 +168,7 @@ public sealed class SchemaMigrationTests : IDisposable
                 INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document)
                 VALUES ($id, $ts, $source, $type, $severity, $expires, $document)
                 """;
-            insert.Parameters.AddWithValue("$id", e.EventIdText);
+            insert.Parameters.AddWithValue("$id", storedId(e));
             insert.Parameters.AddWithValue("$ts", e.TimestampMs);
             insert.Parameters.AddWithValue("$source", e.Source);
             insert.Parameters.AddWithValue("$type", e.EventType);
