@@ -10,8 +10,37 @@ public static class Rfc3339
 {
     public const string Format = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
+    /// <summary>
+    /// <see cref="Format"/>, written digit by digit: every accepted event is formatted twice
+    /// (timestamp, ingested_at), and the format string's parser cost several times more.
+    /// </summary>
     public static string ToUtcString(DateTimeOffset value) =>
-        value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+        string.Create(24, value.UtcDateTime, static (chars, utc) =>
+        {
+            Digits(chars[..4], utc.Year);
+            chars[4] = '-';
+            Digits(chars.Slice(5, 2), utc.Month);
+            chars[7] = '-';
+            Digits(chars.Slice(8, 2), utc.Day);
+            chars[10] = 'T';
+            Digits(chars.Slice(11, 2), utc.Hour);
+            chars[13] = ':';
+            Digits(chars.Slice(14, 2), utc.Minute);
+            chars[16] = ':';
+            Digits(chars.Slice(17, 2), utc.Second);
+            chars[19] = '.';
+            Digits(chars.Slice(20, 3), utc.Millisecond);
+            chars[23] = 'Z';
+        });
+
+    private static void Digits(Span<char> destination, int value)
+    {
+        for (var i = destination.Length - 1; i >= 0; i--)
+        {
+            destination[i] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+    }
 
     /// <summary>Truncates to whole milliseconds, the precision every store keeps.</summary>
     public static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>

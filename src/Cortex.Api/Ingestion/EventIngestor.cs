@@ -128,7 +128,7 @@ internal sealed class EventIngestor(
         var timestamp = Rfc3339.TruncateToMilliseconds(s.Timestamp ?? now);
         return new TelemetryEvent
         {
-            EventId = s.EventId ?? Guid.CreateVersion7(now),
+            EventId = s.EventId ?? Uuid7.New(now),
             Source = s.Source!,
             EventType = s.EventType!,
             Severity = s.Severity ?? EventContract.DefaultSeverity,

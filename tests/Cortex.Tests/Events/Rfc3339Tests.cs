@@ -66,4 +66,21 @@ public sealed class Rfc3339Tests
         Assert.Equal(new DateTimeOffset(2026, 11, 23, 10, 15, 30, 123, TimeSpan.Zero), truncated);
         Assert.Equal("2026-11-23T10:15:30.123Z", Rfc3339.ToUtcString(truncated));
     }
+
+    [Fact]
+    public void FormattingGivesWhatTheFormatStringGivesForAnyInstantAndOffset()
+    {
+        var random = new Random(20261123);
+        var instants = new List<DateTimeOffset> { DateTimeOffset.MinValue, DateTimeOffset.MaxValue, DateTimeOffset.UnixEpoch };
+        for (var i = 0; i < 10_000; i++)
+        {
+            var ticks = random.NextInt64(DateTimeOffset.MinValue.UtcTicks + TimeSpan.TicksPerDay, DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerDay);
+            instants.Add(new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(random.Next(-14 * 60, 14 * 60))));
+        }
+
+        foreach (var instant in instants)
+        {
+            Assert.Equal(instant.UtcDateTime.ToString(Rfc3339.Format, System.Globalization.CultureInfo.InvariantCulture), Rfc3339.ToUtcString(instant));
+        }
+    }
 }

@@ -8,7 +8,7 @@ namespace Cortex.Api.Infrastructure.Embedded;
 /// event is already stored. A duplicate event_id is accepted too (first write wins).
 /// </summary>
 internal sealed class EmbeddedEventPublisher(
-    SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
+    SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, TimeProvider clock, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
 {
     public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
@@ -16,9 +16,10 @@ internal sealed class EmbeddedEventPublisher(
         {
             var saved = await store.SaveAsync(events, cancellationToken);
             var outcomes = new PublishOutcome[saved.Count];
+            var now = clock.GetUtcNow();
             for (var i = 0; i < saved.Count; i++)
             {
-                outcomes[i] = PublishOutcome.Accepted(Guid.CreateVersion7().ToString("D"));
+                outcomes[i] = PublishOutcome.Accepted(Uuid7.New(now).ToString("D"));
             }
 
             return outcomes;
