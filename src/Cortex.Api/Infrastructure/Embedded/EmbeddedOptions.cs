@@ -12,8 +12,10 @@ public sealed class EmbeddedOptions
     public string DatabasePath { get; set; } = "data/cortex.db";
 
     /// <summary>
-    /// SQLite's synchronous setting. FULL syncs the WAL on every commit, so an acknowledged
-    /// event survives a power cut as well as a process kill; NORMAL survives only a process kill.
+    /// FULL: a request is answered only after the WAL holding its commit is synced, so an
+    /// acknowledged event survives a power cut as well as a process kill (the writer commits with
+    /// SQLite's NORMAL and <see cref="WalSyncer"/> syncs the WAL while the next commit is built).
+    /// NORMAL: answered after COMMIT, unsynced; survives only a process kill.
     /// </summary>
     [RegularExpression("^(FULL|NORMAL)$")]
     public string Synchronous { get; set; } = "FULL";

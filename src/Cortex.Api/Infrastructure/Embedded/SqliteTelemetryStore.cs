@@ -10,8 +10,11 @@ namespace Cortex.Api.Infrastructure.Embedded;
 
 /// <summary>
 /// The embedded store. One writer task owns the write connection and commits whatever requests
-/// are waiting in one transaction (group commit): concurrent requests share one WAL sync, and
-/// each caller's task completes only after its events are committed. Reads use pooled connections.
+/// are waiting in one transaction (group commit). With <c>Synchronous=FULL</c> (the default)
+/// <see cref="WalSyncer"/> syncs the WAL file after each commit and only then completes the
+/// callers' tasks, so every answered event survives a power cut, while the writer already builds
+/// the next commit. Reads use pooled connections; they may see an event a few milliseconds
+/// before its sender is answered.
 /// </summary>
 internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 {
@@ -61,6 +64,8 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     private readonly ILogger<SqliteTelemetryStore> _logger;
     private readonly string _connectionString;
     private readonly Channel<WriteJob> _jobs;
+    private readonly FileStream? _wal;
+    private readonly WalSyncer? _syncer;
     private readonly Task _writer;
     private readonly Task _checkpointer;
     private readonly CancellationTokenSource _stopping = new();
@@ -82,10 +87,25 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             DefaultTimeout = 30,
         }.ToString();
 
-        using (var connection = Open())
+        // The writer's connection stays open for the store's whole life, so SQLite never deletes
+        // the WAL file (it does when the last connection closes) and the handle WalSyncer syncs is
+        // always the file the writer appends to. The schema transaction runs on it with FULL: it
+        // creates the WAL file if needed and syncs it and its directory entry.
+        var writerConnection = Open();
+        try
         {
-            Execute(connection, "PRAGMA journal_mode=WAL;");
-            CreateOrMigrateSchema(connection);
+            Execute(writerConnection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+            CreateOrMigrateSchema(writerConnection);
+            if (_options.Synchronous == "FULL")
+            {
+                _wal = new FileStream(path + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+                _syncer = new WalSyncer(() => _wal.Flush(flushToDisk: true), logger);
+            }
+        }
+        catch
+        {
+            writerConnection.Dispose();
+            throw;
         }
 
         _jobs = Channel.CreateBounded<WriteJob>(new BoundedChannelOptions(_options.WriteQueueCapacity)
@@ -93,7 +113,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _writer = Task.Run(WriteLoop);
+        _writer = Task.Run(() => WriteLoop(writerConnection));
         _checkpointer = Task.Run(CheckpointLoop);
     }
 
@@ -103,6 +123,11 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     {
         using var activity = CortexDiagnostics.StartClientSpan("sqlite insert", "sqlite", "INSERT");
         activity?.SetTag("cortex.events", events.Count);
+        if (_syncer?.Failure is { } failure)
+        {
+            throw new InvalidOperationException("The embedded store stopped taking writes after its WAL could not be synced.", failure);
+        }
+
         // Serialised here, on the request's thread, to keep the single writer's work small.
         var job = new WriteJob(events, [.. events.Select(e => EventJson.ToJson(e))]);
         if (!_jobs.Writer.TryWrite(job))
@@ -258,6 +283,16 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             throw new InvalidOperationException("The writer has stopped.");
         }
 
+        if (_syncer?.Failure is { } failure)
+        {
+            throw new InvalidOperationException("The WAL could not be synced; the store takes no more writes.", failure);
+        }
+
+        if (_syncer is { IsRunning: false })
+        {
+            throw new InvalidOperationException("The WAL syncer has stopped.");
+        }
+
         if (_checkpointer.IsCompleted)
         {
             throw new InvalidOperationException("The WAL checkpointer has stopped; the WAL would grow without bound.");
@@ -274,6 +309,12 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
         _jobs.Writer.TryComplete();
         await _writer;
+        if (_syncer is not null)
+        {
+            await _syncer.DisposeAsync();
+            await _wal!.DisposeAsync();
+        }
+
         await _stopping.CancelAsync();
         await _checkpointer;
         _stopping.Dispose();
@@ -336,10 +377,15 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    private async Task WriteLoop()
+    private async Task WriteLoop(SqliteConnection connection)
     {
-        using var connection = Open();
-        Execute(connection, $"PRAGMA synchronous={_options.Synchronous};");
+        using var owned = connection;
+
+        // The writer's COMMIT never syncs: with FULL, WalSyncer syncs the WAL before anyone is
+        // answered. In WAL mode NORMAL still syncs the WAL before each checkpoint and the database
+        // file after it, so a checkpoint never makes the WAL restart over pages that are not yet
+        // safe in the database file.
+        Execute(connection, "PRAGMA synchronous=NORMAL;");
         Execute(connection, $"PRAGMA cache_size=-{_options.WriterCacheMiB * 1024};");
 
         // Checkpoints run on their own connection (CheckpointLoop), not inside the writer's commits,
@@ -369,10 +415,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             try
             {
                 Commit(connection, insert, group);
-                foreach (var job in group)
-                {
-                    job.Completion.TrySetResult(job.Outcomes!);
-                }
+                Committed([.. group]);
             }
             catch (Exception ex) when (group.Count > 1)
             {
@@ -435,11 +478,26 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         try
         {
             Commit(connection, insert, [job]);
-            job.Completion.TrySetResult(job.Outcomes!);
+            Committed([job]);
         }
         catch (Exception ex)
         {
             Fail(job, ex);
+        }
+    }
+
+    /// <summary>Answers committed requests: with FULL once the WAL is synced, with NORMAL at once.</summary>
+    private void Committed(WriteJob[] jobs)
+    {
+        if (_syncer is not null)
+        {
+            _syncer.Committed(jobs);
+            return;
+        }
+
+        foreach (var job in jobs)
+        {
+            job.Completion.TrySetResult(job.Outcomes!);
         }
     }
 
@@ -522,21 +580,5 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         }
 
         public void Dispose() => _command.Dispose();
-    }
-
-    private sealed class WriteJob(IReadOnlyList<TelemetryEvent> events, string[] documents, long? deleteExpiredBefore = null)
-    {
-        public IReadOnlyList<TelemetryEvent> Events { get; } = events;
-
-        public string[] Documents { get; } = documents;
-
-        public long? DeleteExpiredBefore { get; } = deleteExpiredBefore;
-
-        public SaveOutcome[]? Outcomes { get; set; }
-
-        public int Deleted { get; set; }
-
-        public TaskCompletionSource<IReadOnlyList<SaveOutcome>> Completion { get; } =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -1,0 +1,21 @@
+using Cortex.Api.Events;
+using Cortex.Api.Ports;
+
+namespace Cortex.Api.Infrastructure.Embedded;
+
+/// <summary>One request's events on their way through the writer: committed, then synced, then answered.</summary>
+internal sealed class WriteJob(IReadOnlyList<TelemetryEvent> events, string[] documents, long? deleteExpiredBefore = null)
+{
+    public IReadOnlyList<TelemetryEvent> Events { get; } = events;
+
+    public string[] Documents { get; } = documents;
+
+    public long? DeleteExpiredBefore { get; } = deleteExpiredBefore;
+
+    public SaveOutcome[]? Outcomes { get; set; }
+
+    public int Deleted { get; set; }
+
+    public TaskCompletionSource<IReadOnlyList<SaveOutcome>> Completion { get; } =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
