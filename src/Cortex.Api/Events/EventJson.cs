@@ -66,6 +66,18 @@ public static class EventJson
         writer.WriteEndObject();
     }
 
+    /// <summary>The document a read returns, as UTF-8 (what the embedded store keeps).</summary>
+    public static byte[] ToUtf8(TelemetryEvent e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, e);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static string ToJson(TelemetryEvent e, bool includeTrace = false)
     {
         var buffer = new ArrayBufferWriter<byte>(512);

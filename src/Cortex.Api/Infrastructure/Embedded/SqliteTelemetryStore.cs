@@ -5,6 +5,7 @@ using Cortex.Api.Observability;
 using Cortex.Api.Ports;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 
 namespace Cortex.Api.Infrastructure.Embedded;
 
@@ -129,7 +130,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         }
 
         // Serialised here, on the request's thread, to keep the single writer's work small.
-        var job = new WriteJob(events, [.. events.Select(e => EventJson.ToJson(e))]);
+        var job = new WriteJob(events, [.. events.Select(e => EventJson.ToUtf8(e))]);
         if (!_jobs.Writer.TryWrite(job))
         {
             throw new ServiceOverloadedException("The embedded store's write queue is full; retry shortly.");
@@ -515,7 +516,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             var outcomes = new SaveOutcome[job.Events.Count];
             for (var i = 0; i < job.Events.Count; i++)
             {
-                outcomes[i] = insert.Execute(transaction, job.Events[i], job.Documents[i]);
+                outcomes[i] = insert.Execute(job.Events[i], job.Documents[i]);
             }
 
             job.Outcomes = outcomes;
@@ -537,48 +538,58 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         return command.ExecuteNonQuery();
     }
 
-    /// <summary>The prepared insert, reused for every event the writer stores.</summary>
+    /// <summary>
+    /// The prepared insert, reused for every event the writer stores. It binds through SQLite's C
+    /// API (SQLitePCL.raw) rather than SqliteCommand: the id from the stack, the document as the
+    /// UTF-8 bytes the request thread wrote. That took 2-3 us per event off the single writer
+    /// (store-only probe, 16.7-18.0 -> 14.9 us CPU per event; docs/performance.md).
+    /// </summary>
     private sealed class InsertCommand : IDisposable
     {
-        private readonly SqliteCommand _command;
-        private readonly SqliteParameter _id;
-        private readonly SqliteParameter _ts;
-        private readonly SqliteParameter _source;
-        private readonly SqliteParameter _type;
-        private readonly SqliteParameter _severity;
-        private readonly SqliteParameter _expires;
-        private readonly SqliteParameter _document;
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
 
         public InsertCommand(SqliteConnection connection)
         {
-            _command = connection.CreateCommand();
-            _command.CommandText = """
+            _db = connection.Handle!;
+            var rc = raw.sqlite3_prepare_v2(_db, """
                 INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document)
-                VALUES ($id, $ts, $source, $type, $severity, $expires, $document)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 ON CONFLICT (event_id) DO NOTHING
-                """;
-            _id = _command.Parameters.Add("$id", SqliteType.Blob);
-            _ts = _command.Parameters.Add("$ts", SqliteType.Integer);
-            _source = _command.Parameters.Add("$source", SqliteType.Text);
-            _type = _command.Parameters.Add("$type", SqliteType.Text);
-            _severity = _command.Parameters.Add("$severity", SqliteType.Text);
-            _expires = _command.Parameters.Add("$expires", SqliteType.Integer);
-            _document = _command.Parameters.Add("$document", SqliteType.Text);
+                """, out _statement);
+            SqliteException.ThrowExceptionForRC(rc, _db);
         }
 
-        public SaveOutcome Execute(SqliteTransaction transaction, TelemetryEvent e, string document)
+        /// <summary>Runs inside the writer's open transaction (SQLite's, on the same connection).</summary>
+        public SaveOutcome Execute(TelemetryEvent e, byte[] document)
         {
-            _command.Transaction = transaction;
-            _id.Value = IdBytes(e.EventId);
-            _ts.Value = e.TimestampMs;
-            _source.Value = e.Source;
-            _type.Value = e.EventType;
-            _severity.Value = e.Severity;
-            _expires.Value = e.ExpiresAt;
-            _document.Value = document;
-            return _command.ExecuteNonQuery() == 1 ? SaveOutcome.Stored : SaveOutcome.Duplicate;
+            Span<byte> id = stackalloc byte[16];
+            e.EventId.TryWriteBytes(id, bigEndian: true, out _);
+            try
+            {
+                Check(raw.sqlite3_bind_blob(_statement, 1, id));
+                Check(raw.sqlite3_bind_int64(_statement, 2, e.TimestampMs));
+                Check(raw.sqlite3_bind_text(_statement, 3, e.Source));
+                Check(raw.sqlite3_bind_text(_statement, 4, e.EventType));
+                Check(raw.sqlite3_bind_text(_statement, 5, e.Severity));
+                Check(raw.sqlite3_bind_int64(_statement, 6, e.ExpiresAt));
+                Check(raw.sqlite3_bind_text(_statement, 7, document));
+                var rc = raw.sqlite3_step(_statement);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    SqliteException.ThrowExceptionForRC(rc, _db);
+                }
+
+                return raw.sqlite3_changes(_db) == 1 ? SaveOutcome.Stored : SaveOutcome.Duplicate;
+            }
+            finally
+            {
+                raw.sqlite3_reset(_statement);
+            }
         }
 
-        public void Dispose() => _command.Dispose();
+        public void Dispose() => _statement.Dispose();
+
+        private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _db);
     }
 }

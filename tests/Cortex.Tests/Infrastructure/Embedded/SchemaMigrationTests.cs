@@ -110,7 +110,7 @@ public sealed class SchemaMigrationTests : IDisposable
     }
 
     [Fact]
-    public async Task ANewFileStoresEventIdsAsSixteenBytesAtTheCurrentVersion()
+    public async Task ANewFileStoresEventIdsAsSixteenBytesAndDocumentsAsTextAtTheCurrentVersion()
     {
         using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
         using var client = app.CreateClient("fresh-writer");
@@ -122,6 +122,7 @@ public sealed class SchemaMigrationTests : IDisposable
         command.CommandText = "SELECT event_id FROM events";
         var stored = Assert.IsType<byte[]>(command.ExecuteScalar());
         Assert.Equal(Guid.Parse(eventId), new Guid(stored, bigEndian: true));
+        Assert.Equal("text", Scalar(connection, "SELECT DISTINCT typeof(document) FROM events;"));
     }
 
     [Fact]

@@ -105,5 +105,5 @@ public sealed class WalSyncerTests
     }
 
     private static WriteJob CommittedJob() =>
-        new([ConsumerTestData.NewEvent("wal-syncer")], ["{}"]) { Outcomes = [SaveOutcome.Stored] };
+        new([ConsumerTestData.NewEvent("wal-syncer")], [[]]) { Outcomes = [SaveOutcome.Stored] };
 }
