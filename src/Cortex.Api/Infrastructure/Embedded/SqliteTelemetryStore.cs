@@ -114,7 +114,9 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _writer = Task.Run(() => WriteLoop(writerConnection));
+        // Its own thread, not the thread pool: between commits the writer would otherwise wait in
+        // the pool's queue behind request work, and it is the serial part of every write.
+        _writer = Task.Factory.StartNew(() => WriteLoop(writerConnection), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _checkpointer = Task.Run(CheckpointLoop);
     }
 
@@ -378,7 +380,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    private async Task WriteLoop(SqliteConnection connection)
+    private void WriteLoop(SqliteConnection connection)
     {
         using var owned = connection;
 
@@ -403,7 +405,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         Execute(connection, $"PRAGMA journal_size_limit={limitBytes};");
         using var insert = new InsertCommand(connection);
         var group = new List<WriteJob>();
-        while (await _jobs.Reader.WaitToReadAsync())
+        while (_jobs.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             group.Clear();
             var events = 0;
