@@ -129,6 +129,49 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
     }
 
     [Fact]
+    public async Task ListingByEventTypeOrdersEventsByTimestampWhateverOrderTheyArrivedIn()
+    {
+        // The type index keeps a second's events in arrival (event id) order; the listing must
+        // still be newest first by timestamp, within a second, across seconds and across pages,
+        // also for an id the client chose.
+        var second = BaseTime(TimeSpan.FromDays(-4) - TimeSpan.FromMinutes(Random.Shared.Next(0, 24 * 60)));
+        int[] arrivalOffsetsMs = [900, 100, 500, 500, 999, 1000, -1, 0, 250];
+        var posted = new List<(string Timestamp, string EventId, string Severity)>();
+        for (var i = 0; i < arrivalOffsetsMs.Length; i++)
+        {
+            var at = second.AddMilliseconds(arrivalOffsetsMs[i]);
+            var severity = i % 2 == 0 ? "critical" : "info";
+            var extra = $"\"severity\":\"{severity}\"" + (i == 3 ? $",\"event_id\":\"{Guid.NewGuid()}\"" : string.Empty);
+            posted.Add((Ts(at), await PostAtAsync(Unique("arrival"), at, extra, "process_count"), severity));
+        }
+
+        var range = $"from={Ts(second.AddSeconds(-1))}&to={Ts(second.AddSeconds(2))}";
+        var seen = new List<(string Timestamp, string EventId)>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await ListAsync($"event_type=process_count&{range}&limit=2" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
+            seen.AddRange(page.Items.Select(i => (i.GetProperty("timestamp").GetString()!, i.GetProperty("event_id").GetString()!)));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+        var critical = await ListAsync($"event_type=process_count&{range}&severity=critical");
+        var allTypes = await ListAsync(range);
+        var firstSecondOnly = await ListAsync($"event_type=process_count&from={Ts(second)}&to={Ts(second.AddMilliseconds(999))}");
+
+        var newestFirst = posted.OrderByDescending(p => p.Timestamp, StringComparer.Ordinal).ThenByDescending(p => p.EventId, StringComparer.Ordinal).ToList();
+        Assert.Equal(5, pages);
+        Assert.Equal(newestFirst.Select(p => (p.Timestamp, p.EventId)), seen);
+        Assert.Equal(newestFirst.Where(p => p.Severity == "critical").Select(p => p.EventId), critical.Items.Select(i => i.GetProperty("event_id").GetString()));
+        Assert.Equal(newestFirst.Select(p => p.EventId), allTypes.Items.Select(i => i.GetProperty("event_id").GetString()));
+        Assert.Equal(
+            newestFirst.Where(p => string.CompareOrdinal(p.Timestamp, Ts(second)) >= 0 && string.CompareOrdinal(p.Timestamp, Ts(second.AddMilliseconds(999))) < 0).Select(p => p.EventId),
+            firstSecondOnly.Items.Select(i => i.GetProperty("event_id").GetString()));
+    }
+
+    [Fact]
     public async Task ListingWithoutSourceOrTypeMergesEveryTypeNewestFirstAcrossPages()
     {
         // Every event type, pairs of equal timestamps, two severities: the pages must interleave

@@ -25,9 +25,11 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     /// order, which sorts like the text form; every index carries the key, so this makes each
     /// index entry 20 bytes shorter and the writer's pages fewer (measured in docs/performance.md).
     /// 3: no index on time alone (ix_events_time); queries without source or type merge the
-    /// type index's ranges instead (see AllTypesQuery).
+    /// type index's ranges instead (see AllTypesQuery). 4: the type index is ordered by second and
+    /// then by event id (ix_events_type_second) instead of by millisecond (ix_events_type_time), so
+    /// inserts append to a few pages instead of landing all over the last seconds (see TypeKeys).
     /// </summary>
-    internal const int SchemaVersion = 3;
+    internal const int SchemaVersion = 4;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS events (
@@ -40,7 +42,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             document   TEXT    NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
-        CREATE INDEX IF NOT EXISTS ix_events_type_time ON events (event_type, ts_ms DESC, event_id DESC);
+        CREATE INDEX IF NOT EXISTS ix_events_type_second ON events (event_type, ts_ms / 1000, event_id, ts_ms);
         CREATE INDEX IF NOT EXISTS ix_events_expiry ON events (expires_at);
         """;
 
@@ -49,6 +51,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         ALTER TABLE events RENAME TO events_text_ids;
         DROP INDEX IF EXISTS ix_events_source_time;
         DROP INDEX IF EXISTS ix_events_type_time;
+        DROP INDEX IF EXISTS ix_events_type_second;
         DROP INDEX IF EXISTS ix_events_time;
         DROP INDEX IF EXISTS ix_events_expiry;
         """;
@@ -175,43 +178,24 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         using var activity = CortexDiagnostics.StartClientSpan("sqlite query", "sqlite", "SELECT");
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        var filters = new StringBuilder(" WHERE expires_at > $now");
         command.Parameters.AddWithValue("$now", _clock.GetUtcNow().ToUnixTimeSeconds());
-        if (query.Source is not null)
-        {
-            filters.Append(" AND source = $source");
-            command.Parameters.AddWithValue("$source", query.Source);
-        }
-
-        if (query.Severity is not null)
-        {
-            filters.Append(" AND severity = $severity");
-            command.Parameters.AddWithValue("$severity", query.Severity);
-        }
-
-        if (query.FromMs is not null)
-        {
-            filters.Append(" AND ts_ms >= $from");
-            command.Parameters.AddWithValue("$from", query.FromMs);
-        }
-
-        if (query.ToMs is not null)
-        {
-            filters.Append(" AND ts_ms < $to");
-            command.Parameters.AddWithValue("$to", query.ToMs);
-        }
-
+        command.Parameters.AddWithValue("$limit", query.Limit + 1);
+        AddIfSet(command, "$source", query.Source);
+        AddIfSet(command, "$type", query.EventType);
+        AddIfSet(command, "$severity", query.Severity);
+        AddIfSet(command, "$from", query.FromMs);
+        AddIfSet(command, "$to", query.ToMs);
         if (query.After is { } after)
         {
-            filters.Append(" AND (ts_ms < $after_ts OR (ts_ms = $after_ts AND event_id < $after_id))");
             command.Parameters.AddWithValue("$after_ts", after.TimestampMs);
             command.Parameters.AddWithValue("$after_id", IdBytes(after.EventId));
         }
 
-        command.Parameters.AddWithValue("$limit", query.Limit + 1);
-        command.CommandText = query.Source is not null || query.EventType is not null
-            ? IndexedQuery(query, command, filters.ToString())
-            : AllTypesQuery(command, filters.ToString());
+        command.CommandText = query.Source is not null
+            ? SourceQuery(query)
+            : query.EventType is not null
+                ? TypeQuery(query, "$type")
+                : AllTypesQuery(query, command);
 
         var items = new List<string>(Math.Min(query.Limit, 128));
         EventPosition? last = null;
@@ -232,40 +216,79 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         return new EventPage(items, more ? last : null);
     }
 
-    /// <summary>
-    /// A query by source or by event type reads one index range, newest first. The index is named,
-    /// as DynamoDB's Query names its key: the planner could pick a worse one.
-    /// </summary>
-    private static string IndexedQuery(EventQuery query, SqliteCommand command, string filters)
+    private static void AddIfSet(SqliteCommand command, string name, object? value)
     {
-        var index = query.Source is not null ? "ix_events_source_time" : "ix_events_type_time";
-        var typeFilter = string.Empty;
-        if (query.EventType is not null)
+        if (value is not null)
         {
-            typeFilter = " AND event_type = $type";
-            command.Parameters.AddWithValue("$type", query.EventType);
+            command.Parameters.AddWithValue(name, value);
         }
+    }
 
-        return $"SELECT document, ts_ms, event_id FROM events INDEXED BY {index}{filters}{typeFilter} ORDER BY ts_ms DESC, event_id DESC LIMIT $limit";
+    /// <summary>The conditions on the stored row: not expired, and the severity if one is asked for.</summary>
+    private static string RowFilters(EventQuery query, string alias) =>
+        $" AND {alias}expires_at > $now" + (query.Severity is null ? string.Empty : $" AND {alias}severity = $severity");
+
+    /// <summary>The conditions on the sort key: the time range and the cursor's position.</summary>
+    private static string KeyFilters(EventQuery query) =>
+        (query.FromMs is null ? string.Empty : " AND ts_ms >= $from")
+        + (query.ToMs is null ? string.Empty : " AND ts_ms < $to")
+        + (query.After is null ? string.Empty : " AND (ts_ms < $after_ts OR (ts_ms = $after_ts AND event_id < $after_id))");
+
+    /// <summary>
+    /// A query by source reads one range of the source index, newest first, with the event type
+    /// as a filter if one is given. The index is named, as DynamoDB's Query names its key: the
+    /// planner could pick a worse one.
+    /// </summary>
+    private static string SourceQuery(EventQuery query) => $"""
+        SELECT document, ts_ms, event_id FROM events INDEXED BY ix_events_source_time
+        WHERE source = $source{(query.EventType is null ? string.Empty : " AND event_type = $type")}{RowFilters(query, string.Empty)}{KeyFilters(query)}
+        ORDER BY ts_ms DESC, event_id DESC LIMIT $limit
+        """;
+
+    /// <summary>
+    /// A query by event type. The type index is ordered by second, then by event id
+    /// (<c>ix_events_type_second</c>), not by millisecond: agents send events up to seconds old,
+    /// so with an index by millisecond each insert landed at a scattered place in the last
+    /// seconds of its type, and that index was most of the pages every commit wrote
+    /// (docs/performance.md). Event ids are UUIDv7, so within a second new entries go to the end.
+    /// <para>
+    /// Read newest first, SQLite sorts one second of keys at a time from the index alone ("USE
+    /// TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY") in the subquery <c>k</c>, which runs as a
+    /// co-routine because of its <c>LIMIT -1</c>. Rows are then fetched by primary key in that
+    /// order, only as far as the page needs: <c>CROSS JOIN</c> keeps <c>k</c> the outer loop.
+    /// (An ORDER BY on the outer query would sort the type's whole range instead.) The bounds on
+    /// <c>ts_ms / 1000</c> only let the index seek: they hold for every row the exact bounds keep.
+    /// </para>
+    /// </summary>
+    private static string TypeQuery(EventQuery query, string typeParameter)
+    {
+        var seconds = (query.FromMs is null ? string.Empty : " AND ts_ms / 1000 >= $from / 1000")
+            + (query.ToMs is null ? string.Empty : " AND ts_ms / 1000 <= ($to - 1) / 1000")
+            + (query.After is null ? string.Empty : " AND ts_ms / 1000 <= $after_ts / 1000");
+        return $"""
+            SELECT e.document, k.ts_ms, k.event_id
+            FROM (SELECT event_id, ts_ms FROM events INDEXED BY ix_events_type_second
+                  WHERE event_type = {typeParameter}{seconds}{KeyFilters(query)}
+                  ORDER BY ts_ms / 1000 DESC, ts_ms DESC, event_id DESC LIMIT -1) AS k
+            CROSS JOIN events AS e ON e.event_id = k.event_id
+            WHERE 1{RowFilters(query, "e.")}
+            LIMIT $limit
+            """;
     }
 
     /// <summary>
     /// A query without source or type reads the type index once per event type (there are nine)
-    /// and merges the ranges newest first: each range stops after a page, so this costs at most
-    /// nine pages of reads. It replaces an index on time alone, which every insert had to update
-    /// at a scattered place (agents send events up to seconds old) and which cost the writer a
-    /// quarter of its throughput (docs/performance.md).
+    /// and merges the ranges newest first; each range stops after a page. It replaces an index on
+    /// time alone, which every insert had to update at a scattered place and which cost the
+    /// writer a quarter of its throughput (docs/performance.md).
     /// </summary>
-    private static string AllTypesQuery(SqliteCommand command, string filters)
+    private static string AllTypesQuery(EventQuery query, SqliteCommand command)
     {
         var ranges = new List<string>(EventContract.EventTypes.Length);
         for (var i = 0; i < EventContract.EventTypes.Length; i++)
         {
             command.Parameters.AddWithValue($"$type{i}", EventContract.EventTypes[i]);
-            ranges.Add($"""
-                SELECT * FROM (SELECT document, ts_ms, event_id FROM events INDEXED BY ix_events_type_time{filters} AND event_type = $type{i}
-                ORDER BY ts_ms DESC, event_id DESC LIMIT $limit)
-                """);
+            ranges.Add($"SELECT * FROM ({TypeQuery(query, $"$type{i}")})");
         }
 
         return string.Join("\nUNION ALL\n", ranges) + "\nORDER BY ts_ms DESC, event_id DESC LIMIT $limit";
@@ -352,6 +375,13 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
         {
             Execute(connection, "DROP INDEX IF EXISTS ix_events_time;", transaction);
             _logger.LogInformation("Migrated {Path} from schema version {Version} (index on time alone dropped)", DatabasePath, version);
+        }
+
+        if (hasEvents && version < 4)
+        {
+            // The schema above has already built ix_events_type_second over every row.
+            Execute(connection, "DROP INDEX IF EXISTS ix_events_type_time;", transaction);
+            _logger.LogInformation("Migrated {Path} from schema version {Version} (type index by second)", DatabasePath, version);
         }
 
         Execute(connection, $"PRAGMA user_version={SchemaVersion};", transaction);

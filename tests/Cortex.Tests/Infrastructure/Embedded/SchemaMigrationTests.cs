@@ -48,6 +48,23 @@ public sealed class SchemaMigrationTests : IDisposable
         PRAGMA user_version=2;
         """;
 
+    /// <summary>Version 3: the type index by millisecond, which version 4 replaces with one by second.</summary>
+    private const string VersionThreeSchema = """
+        CREATE TABLE events (
+            event_id   BLOB    NOT NULL PRIMARY KEY,
+            ts_ms      INTEGER NOT NULL,
+            source     TEXT    NOT NULL,
+            event_type TEXT    NOT NULL,
+            severity   TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_type_time ON events (event_type, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_expiry ON events (expires_at);
+        PRAGMA user_version=3;
+        """;
+
     private readonly string _directory = Directory.CreateTempSubdirectory("cortex-migration-").FullName;
 
     private string DatabasePath => Path.Combine(_directory, "cortex.db");
@@ -83,7 +100,7 @@ public sealed class SchemaMigrationTests : IDisposable
         Assert.Equal(1, app.CountStoredById(events[0].EventIdText));
 
         using var connection = Open();
-        Assert.Equal(3L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(4L, Scalar(connection, "PRAGMA user_version;"));
         Assert.Equal("blob", Scalar(connection, "SELECT DISTINCT typeof(event_id) FROM events;"));
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name IN ('events_text_ids', 'ix_events_time');"));
     }
@@ -104,9 +121,36 @@ public sealed class SchemaMigrationTests : IDisposable
         var expected = events.OrderByDescending(e => e.TimestampMs).ThenByDescending(e => e.EventIdText, StringComparer.Ordinal).Select(e => e.EventIdText);
         Assert.Equal(expected, listed.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("event_id").GetString()));
         using var connection = Open();
-        Assert.Equal(3L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(4L, Scalar(connection, "PRAGMA user_version;"));
         Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_time';"));
         Assert.Equal(3L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_events_%';"));
+    }
+
+    [Fact]
+    public async Task AVersionThreeFileGetsItsTypeIndexBySecondAndListsEachTypeNewestFirst()
+    {
+        var source = Unique("version-three");
+        var at = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeSeconds());
+
+        // Ids in the opposite order to the timestamps, within one second and across two.
+        int[] offsetsMs = [1500, 900, 400, 0];
+        var events = offsetsMs
+            .Select(offset => ConsumerTestData.NewEvent(source) with { EventType = "health_check", Timestamp = Rfc3339.ToUtcString(at.AddMilliseconds(offset)), TimestampMs = at.AddMilliseconds(offset).ToUnixTimeMilliseconds() })
+            .ToList();
+        CreateOldDatabase(VersionThreeSchema, events, e => SqliteTelemetryStore.IdBytes(e.EventId));
+
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
+        using var client = app.CreateClient("migration-reader");
+        var byType = await ReadJsonAsync(await client.GetAsync(new Uri("/events?event_type=health_check&limit=10", UriKind.Relative), Cancellation));
+        var all = await ReadJsonAsync(await client.GetAsync(new Uri("/events?limit=10", UriKind.Relative), Cancellation));
+
+        var expected = events.OrderByDescending(e => e.TimestampMs).Select(e => e.EventIdText).ToList();
+        Assert.Equal(expected, byType.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("event_id").GetString()));
+        Assert.Equal(expected, all.GetProperty("items").EnumerateArray().Select(item => item.GetProperty("event_id").GetString()));
+        using var connection = Open();
+        Assert.Equal(4L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_type_time';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_type_second';"));
     }
 
     [Fact]
@@ -117,7 +161,7 @@ public sealed class SchemaMigrationTests : IDisposable
         var eventId = await PostAcceptedAsync(client, Event(Unique("fresh")));
 
         using var connection = Open();
-        Assert.Equal(3L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(4L, Scalar(connection, "PRAGMA user_version;"));
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT event_id FROM events";
         var stored = Assert.IsType<byte[]>(command.ExecuteScalar());
