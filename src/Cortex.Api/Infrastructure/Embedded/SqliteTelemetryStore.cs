@@ -191,12 +191,7 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
             command.Parameters.AddWithValue("$after_id", IdBytes(after.EventId));
         }
 
-        command.CommandText = query.Source is not null
-            ? SourceQuery(query)
-            : query.EventType is not null
-                ? TypeQuery(query, "$type")
-                : AllTypesQuery(query, command);
-
+        command.CommandText = QueryText(query, command);
         var items = new List<string>(Math.Min(query.Limit, 128));
         EventPosition? last = null;
         var more = false;
@@ -215,6 +210,14 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
 
         return new EventPage(items, more ? last : null);
     }
+
+    /// <summary>The SELECT for <paramref name="query"/>; the nine type parameters of the all-types query are added to <paramref name="command"/>.</summary>
+    internal static string QueryText(EventQuery query, SqliteCommand command) =>
+        query.Source is not null
+            ? SourceQuery(query)
+            : query.EventType is not null
+                ? TypeQuery(query, "$type")
+                : AllTypesQuery(query, command);
 
     private static void AddIfSet(SqliteCommand command, string name, object? value)
     {
@@ -250,7 +253,9 @@ internal sealed class SqliteTelemetryStore : ITelemetryStore, IAsyncDisposable
     /// (<c>ix_events_type_second</c>), not by millisecond: agents send events up to seconds old,
     /// so with an index by millisecond each insert landed at a scattered place in the last
     /// seconds of its type, and that index was most of the pages every commit wrote
-    /// (docs/performance.md). Event ids are UUIDv7, so within a second new entries go to the end.
+    /// (docs/performance.md). The ids Cortex assigns are UUIDv7, so within a second new entries
+    /// go to the end; ids a client chose may land anywhere in their second, which costs what
+    /// the index by millisecond cost.
     /// <para>
     /// Read newest first, SQLite sorts one second of keys at a time from the index alone ("USE
     /// TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY") in the subquery <c>k</c>, which runs as a
