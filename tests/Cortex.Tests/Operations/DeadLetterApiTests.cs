@@ -105,22 +105,46 @@ public sealed class DeadLetterApiTests : IDisposable
     [Fact]
     public async Task TheDeadLetterDepthIsAGauge()
     {
-        await BreakStoreForSourceAsync("gauged");
-        await _writer.PostAsync("/events", Event("gauged", Guid.NewGuid()), Ct);
-        using var restarted = _app.WithWebHostBuilder(_ => { }); // a new host reads the depth at start
-        using var client = restarted.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("dlq-admin", Scopes.Admin));
-
-        // The monitor reads the depth in the background right after start; wait for that first read.
-        var metrics = await client.GetStringAsync("/metrics", Ct);
-        for (var i = 0; i < 200 && !metrics.Contains("cortex_dlq_depth{", StringComparison.Ordinal); i++)
+        // Meters are process-wide: a host's /metrics also shows the "Cortex" gauges of every other
+        // host alive in this test process, and series with the same labels share one value. So
+        // this queue gets a file name (its label) of its own, and the host that wrote the dead
+        // letter is disposed before the host that reads the depth at start.
+        var directory = Directory.CreateTempSubdirectory("cortex-dlq-gauge-").FullName;
+        var queue = $"gauged-{Guid.NewGuid():N}.jsonl";
+        var settings = new Dictionary<string, string?>
         {
-            await Task.Delay(25, Ct);
-            metrics = await client.GetStringAsync("/metrics", Ct);
-        }
+            ["Cortex:Embedded:DatabasePath"] = Path.Combine(directory, "cortex.db"),
+            ["Cortex:Embedded:DeadLetterPath"] = Path.Combine(directory, queue),
+        };
+        try
+        {
+            using (var first = new CortexApplication(settings))
+            using (var writer = first.CreateClient("dlq-writer", Scopes.Write))
+            {
+                await BreakStoreForSourceAsync("gauged", first, writer);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, (await writer.PostAsync("/events", Event("gauged", Guid.NewGuid()), Ct)).StatusCode);
+            }
 
-        Assert.Contains("cortex_dlq_depth{", metrics, StringComparison.Ordinal);
-        Assert.Matches(@"cortex_dlq_depth\{[^}]*\} 1(\s|$)", metrics);
+            using var restarted = new CortexApplication(settings);
+            using var client = restarted.CreateClient("dlq-admin", Scopes.Admin);
+
+            // The monitor reads the depth in the background right after start; wait for that first read.
+            var series = new System.Text.RegularExpressions.Regex($@"cortex_dlq_depth\{{[^}}]*queue=""{queue}""[^}}]*\}} (?<depth>\d+)");
+            var metrics = await client.GetStringAsync("/metrics", Ct);
+            for (var i = 0; i < 200 && !series.IsMatch(metrics); i++)
+            {
+                await Task.Delay(25, Ct);
+                metrics = await client.GetStringAsync("/metrics", Ct);
+            }
+
+            Assert.Matches(series, metrics);
+            Assert.Equal("1", series.Match(metrics).Groups["depth"].Value);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
@@ -160,10 +184,10 @@ public sealed class DeadLetterApiTests : IDisposable
         await _admin.GetFromJsonAsync<JsonElement>("/operations/dead-letters?limit=100", Ct);
 
     /// <summary>Makes every insert of <paramref name="source"/> fail inside SQLite, as a full disk or corrupt page would.</summary>
-    private async Task BreakStoreForSourceAsync(string source)
+    private async Task BreakStoreForSourceAsync(string source, CortexApplication? app = null, HttpClient? writer = null)
     {
-        await _writer.GetAsync("/health/ready", Ct); // the store creates its schema on first use
-        await ExecuteAsync($"CREATE TRIGGER IF NOT EXISTS fail_{source.Replace('-', '_')} BEFORE INSERT ON events "
+        await (writer ?? _writer).GetAsync("/health/ready", Ct); // the store creates its schema on first use
+        await ExecuteAsync((app ?? _app).DatabasePath, $"CREATE TRIGGER IF NOT EXISTS fail_{source.Replace('-', '_')} BEFORE INSERT ON events "
             + $"WHEN NEW.source = '{source}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
     }
 
@@ -171,13 +195,13 @@ public sealed class DeadLetterApiTests : IDisposable
     {
         foreach (var trigger in new[] { "poison", "replayed", "paced", "purged", "poison_neighbour" })
         {
-            await ExecuteAsync($"DROP TRIGGER IF EXISTS fail_{trigger};");
+            await ExecuteAsync(_app.DatabasePath, $"DROP TRIGGER IF EXISTS fail_{trigger};");
         }
     }
 
-    private async Task ExecuteAsync(string sql)
+    private static async Task ExecuteAsync(string databasePath, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={_app.DatabasePath}");
+        await using var connection = new SqliteConnection($"Data Source={databasePath}");
         await connection.OpenAsync(Ct);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
