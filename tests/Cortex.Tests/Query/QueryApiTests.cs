@@ -146,17 +146,7 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
         }
 
         var range = $"from={Ts(second.AddSeconds(-1))}&to={Ts(second.AddSeconds(2))}";
-        var seen = new List<(string Timestamp, string EventId)>();
-        string? cursor = null;
-        var pages = 0;
-        do
-        {
-            var page = await ListAsync($"event_type=process_count&{range}&limit=2" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
-            seen.AddRange(page.Items.Select(i => (i.GetProperty("timestamp").GetString()!, i.GetProperty("event_id").GetString()!)));
-            cursor = page.NextCursor;
-            pages++;
-        }
-        while (cursor is not null && pages < 10);
+        var (seen, pages) = await ListEveryPageAsync($"event_type=process_count&{range}&limit=2");
         var critical = await ListAsync($"event_type=process_count&{range}&severity=critical");
         var allTypes = await ListAsync(range);
         var firstSecondOnly = await ListAsync($"event_type=process_count&from={Ts(second)}&to={Ts(second.AddMilliseconds(999))}");
@@ -188,17 +178,7 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
         }
 
         var range = $"from={Ts(window)}&to={Ts(window.AddSeconds(1))}";
-        var seen = new List<(string Timestamp, string EventId)>();
-        string? cursor = null;
-        var pages = 0;
-        do
-        {
-            var page = await ListAsync($"{range}&limit=4" + (cursor is null ? string.Empty : $"&cursor={cursor}"));
-            seen.AddRange(page.Items.Select(i => (i.GetProperty("timestamp").GetString()!, i.GetProperty("event_id").GetString()!)));
-            cursor = page.NextCursor;
-            pages++;
-        }
-        while (cursor is not null && pages < 10);
+        var (seen, pages) = await ListEveryPageAsync($"{range}&limit=4");
         var critical = await ListAsync($"{range}&severity=critical");
 
         var newestFirst = posted.OrderByDescending(p => p.Timestamp, StringComparer.Ordinal).ThenByDescending(p => p.EventId, StringComparer.Ordinal).ToList();
@@ -314,6 +294,23 @@ public sealed class QueryApiTests : IClassFixture<CortexApplicationFixture>
 
     private Task<string> PostAtAsync(string source, DateTimeOffset timestamp, string? extra = null, string eventType = "cpu_usage") =>
         PostAcceptedAsync(_client, Event(source, $"\"timestamp\":\"{Ts(timestamp)}\"" + (extra is null ? string.Empty : "," + extra), eventType));
+
+    /// <summary>Follows the cursor from the first page to the last (at most 10 pages): every (timestamp, event_id) listed, in order.</summary>
+    private async Task<(List<(string Timestamp, string EventId)> Seen, int Pages)> ListEveryPageAsync(string query)
+    {
+        var seen = new List<(string Timestamp, string EventId)>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await ListAsync(query + (cursor is null ? string.Empty : $"&cursor={cursor}"));
+            seen.AddRange(page.Items.Select(i => (i.GetProperty("timestamp").GetString()!, i.GetProperty("event_id").GetString()!)));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+        return (seen, pages);
+    }
 
     private async Task<(JsonElement[] Items, string? NextCursor)> ListAsync(string query)
     {
