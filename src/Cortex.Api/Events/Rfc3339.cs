@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Cortex.Api.Events;
 
 /// <summary>

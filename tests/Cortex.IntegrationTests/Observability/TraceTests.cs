@@ -8,7 +8,6 @@ using System.Text.Json;
 using Amazon.SQS;
 using Cortex.Api.Consumer;
 using Cortex.Api.Hosting;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,9 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Cortex.Api.Hosting;
 using Cortex.IntegrationTests.Consumer;
 using Cortex.Tests;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Cortex.IntegrationTests.Parity;

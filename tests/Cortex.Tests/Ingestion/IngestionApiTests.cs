@@ -468,8 +468,6 @@ public sealed class IngestionApiTests : IClassFixture<CortexApplicationFixture>
         return content;
     }
 
-    /// <summary>data nested <paramref name="levels"/> objects deep, data itself being level 1.</summary>
-
     private static List<string> Numbers(string json)
     {
         var numbers = new List<string>();

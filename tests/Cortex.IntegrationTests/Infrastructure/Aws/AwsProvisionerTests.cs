@@ -2,7 +2,6 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.SQS.Model;
 using Cortex.Api.Infrastructure.Aws;
-using Cortex.Api.Infrastructure.Aws.Local;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cortex.IntegrationTests.Infrastructure.Aws;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Cortex.Api.Events;
 using Cortex.Api.Infrastructure.Embedded;
 using Cortex.Tests.Consumer;
