@@ -5,28 +5,34 @@ using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Cortex.Api.Observability;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
 
 namespace Cortex.Api.Infrastructure.Aws;
 
 /// <summary>
 /// EventBridge over its JSON 1.1 wire protocol: AWSSDK.EventBridge cannot be had here, so each
 /// action is one POST signed by AWSSDK.Core's SigV4 handler. Handler chain, outermost first:
-/// <see cref="AwsRetryHandler"/> -> SigV4SigningHandler -> SocketsHttpHandler (no auto redirect).
+/// ResilienceHandler (<see cref="AwsRetry.CreateCallPipeline"/>) -> SigV4SigningHandler ->
+/// SocketsHttpHandler (no auto redirect).
 /// </summary>
 internal sealed class EventBridgeClient : IDisposable
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
     private readonly HttpClient _http;
 
-    public EventBridgeClient(AWSOptions aws, IOptions<AwsOptions> options, TimeProvider clock)
+    public EventBridgeClient(AWSOptions aws, IOptions<AwsOptions> options, TimeProvider clock, ILogger<EventBridgeClient> logger)
         : this(
             CreateHandler(
                 aws.Credentials ?? aws.GetCredentials(),
                 ResolveRegion(aws),
                 new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
                 options.Value,
-                clock),
+                clock,
+                logger),
             ResolveEndpoint(aws),
             clock,
             options.Value)
@@ -49,12 +55,13 @@ internal sealed class EventBridgeClient : IDisposable
 
     /// <summary>The retry handler over the signing handler over <paramref name="transport"/>.</summary>
     internal static HttpMessageHandler CreateHandler(
-        AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock)
+        AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock, ILogger? logger = null)
     {
         var signing = new SigV4SigningHandler(
             new AWSSigV4Parameters { Service = "events", Region = region, Credentials = credentials },
             transport);
-        return new AwsRetryHandler(options, clock) { InnerHandler = signing };
+        var pipeline = AwsRetry.CreateCallPipeline(options, clock, logger ?? NullLogger.Instance);
+        return new ResilienceHandler(pipeline) { InnerHandler = signing };
     }
 
     internal static RegionEndpoint ResolveRegion(AWSOptions aws) =>
@@ -79,7 +86,9 @@ internal sealed class EventBridgeClient : IDisposable
         request.Headers.TryAddWithoutValidation("X-Amz-Target", "AWSEvents." + action);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = JsonContentType;
-        request.Options.Set(AwsRetryHandler.DeadlineKey, deadline);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(AwsRetry.Deadline, deadline);
+        request.SetResilienceContext(context);
 
         using var activity = CortexDiagnostics.StartAwsClientSpan("EventBridge", action);
         try
@@ -95,10 +104,19 @@ internal sealed class EventBridgeClient : IDisposable
             var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
         }
+        catch (TimeoutRejectedException ex)
+        {
+            activity.RecordFailure(ex);
+            throw new TimeoutException("The EventBridge call timed out.", ex);
+        }
         catch (Exception ex)
         {
             activity.RecordFailure(ex);
             throw;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 

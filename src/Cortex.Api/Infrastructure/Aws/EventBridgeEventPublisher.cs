@@ -4,13 +4,14 @@ using System.Text.Json;
 using Cortex.Api.Events;
 using Cortex.Api.Ports;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Cortex.Api.Infrastructure.Aws;
 
 /// <summary>
 /// Publishes events to the EventBridge bus with PutEvents: at most 10 entries and 256 KB per call,
 /// calls in parallel. Entries that fail with InternalFailure or ThrottlingException are resent
-/// (backoff with full jitter) until the retry budget is spent, then answered as failed; entries
+/// (a Polly retry, <see cref="AwsRetry.Bounded{T}"/>) until the retry budget is spent, then answered as failed; entries
 /// refused for another reason are answered as rejected. The message id is the EventBridge EventId.
 /// </summary>
 internal sealed class EventBridgeEventPublisher(
@@ -22,6 +23,19 @@ internal sealed class EventBridgeEventPublisher(
     private const int TimeEntryBytes = 14; // how EventBridge counts a Time parameter in the entry size
 
     private readonly AwsOptions _options = options.Value;
+
+    private readonly ResiliencePipeline<List<Entry>> _resend = new ResiliencePipelineBuilder<List<Entry>> { TimeProvider = client.Clock }
+        .AddRetry(AwsRetry.Bounded<List<Entry>>(
+            options.Value,
+            client.Clock,
+            (outcome, _) => ValueTask.FromResult(outcome.Result is { Count: > 0 }),
+            args =>
+            {
+                logger.LogInformation("Resending {Count} events the bus did not accept (attempt {Attempt}) in {Delay}",
+                    args.Outcome.Result?.Count, args.AttemptNumber + 2, args.RetryDelay);
+                return default;
+            }))
+        .Build();
 
     public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
@@ -39,49 +53,58 @@ internal sealed class EventBridgeEventPublisher(
             entries.Add(entry);
         }
 
-        var deadline = client.Clock.GetUtcNow() + _options.PublishRetryBudget;
         var pending = entries;
-        for (var attempt = 0; pending.Count > 0; attempt++)
+        var deadline = client.Clock.GetUtcNow() + _options.PublishRetryBudget;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(AwsRetry.Deadline, deadline);
+        try
         {
-            var retry = new List<Entry>();
-            await Parallel.ForEachAsync(
-                Chunk(pending),
-                new ParallelOptions { MaxDegreeOfParallelism = MaxParallelCalls, CancellationToken = cancellationToken },
-                async (chunk, ct) =>
+            await _resend.ExecuteAsync(
+                async ctx =>
                 {
-                    var again = await PutEventsAsync(chunk, outcomes, deadline, ct);
-                    if (again.Count > 0)
-                    {
-                        lock (retry)
-                        {
-                            retry.AddRange(again);
-                        }
-                    }
-                });
+                    pending = await PutEventsAsync(pending, outcomes, deadline, ctx.CancellationToken);
+                    return pending;
+                },
+                context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
 
-            if (retry.Count == 0)
+        if (pending.Count > 0)
+        {
+            logger.LogWarning("{Count} events still failing after the {Budget} retry budget; answered as failed", pending.Count, _options.PublishRetryBudget);
+            foreach (var entry in pending)
             {
-                break;
+                outcomes[entry.Index] = PublishOutcome.Failed($"The event bus did not accept the event ({entry.LastError}); retry.");
             }
-
-            var delay = Backoff.FullJitter(attempt, _options.PublishRetryBaseDelay);
-            if (client.Clock.GetUtcNow() + delay >= deadline)
-            {
-                logger.LogWarning("{Count} events still failing after the {Budget} retry budget; answered as failed", retry.Count, _options.PublishRetryBudget);
-                foreach (var entry in retry)
-                {
-                    outcomes[entry.Index] = PublishOutcome.Failed($"The event bus did not accept the event ({entry.LastError}); retry.");
-                }
-
-                break;
-            }
-
-            await Task.Delay(delay, client.Clock, cancellationToken);
-            retry.Sort((a, b) => a.Index.CompareTo(b.Index));
-            pending = retry;
         }
 
         return outcomes;
+    }
+
+    /// <summary>One round: every pending entry sent, calls in parallel; returns the entries to resend, in request order.</summary>
+    private async Task<List<Entry>> PutEventsAsync(List<Entry> pending, PublishOutcome[] outcomes, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var retry = new List<Entry>();
+        await Parallel.ForEachAsync(
+            Chunk(pending),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxParallelCalls, CancellationToken = cancellationToken },
+            async (chunk, ct) =>
+            {
+                var again = await PutChunkAsync(chunk, outcomes, deadline, ct);
+                if (again.Count > 0)
+                {
+                    lock (retry)
+                    {
+                        retry.AddRange(again);
+                    }
+                }
+            });
+
+        retry.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return retry;
     }
 
     /// <summary>Splits entries into calls of at most 10 entries and 256 KB.</summary>
@@ -109,7 +132,7 @@ internal sealed class EventBridgeEventPublisher(
     }
 
     /// <summary>Sends one call and records outcomes; returns the entries to try again.</summary>
-    private async Task<List<Entry>> PutEventsAsync(List<Entry> chunk, PublishOutcome[] outcomes, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<List<Entry>> PutChunkAsync(List<Entry> chunk, PublishOutcome[] outcomes, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         JsonDocument response;
         try

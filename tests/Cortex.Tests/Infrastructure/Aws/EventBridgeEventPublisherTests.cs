@@ -8,6 +8,7 @@ using Cortex.Api.Infrastructure.Aws;
 using Cortex.Api.Ports;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cortex.Tests.Infrastructure.Aws;
 
@@ -97,6 +98,59 @@ public sealed class EventBridgeEventPublisherTests
     }
 
     [Fact]
+    public async Task ARetriedCallIsSignedAgainWithTheCredentialsOfTheMoment()
+    {
+        var transport = new ScriptedTransport(
+            _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("""{"__type":"ServiceUnavailable"}""") },
+            entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport, credentials: new RotatingCredentials());
+
+        var outcomes = await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken);
+
+        Assert.Equal(PublishStatus.Accepted, Assert.Single(outcomes).Status);
+        Assert.Equal(2, transport.Requests.Count);
+        Assert.StartsWith("AWS4-HMAC-SHA256 Credential=AKIDROTATED1/", Assert.Single(transport.Requests[0].Authorization), StringComparison.Ordinal);
+        Assert.StartsWith("AWS4-HMAC-SHA256 Credential=AKIDROTATED2/", Assert.Single(transport.Requests[1].Authorization), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ACallThatKeepsFailingIsAnsweredFailedWithoutWaitingPastTheBudget()
+    {
+        var transport = new ScriptedTransport(
+            _ => new HttpResponseMessage(HttpStatusCode.InternalServerError) { Content = new StringContent("""{"__type":"InternalException"}""") });
+        var clock = new InstantClock();
+        var start = clock.GetUtcNow();
+        var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(3), clock: clock);
+
+        var outcomes = await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken);
+
+        Assert.Equal(PublishStatus.Failed, Assert.Single(outcomes).Status);
+        Assert.Contains("InternalException", outcomes[0].Error, StringComparison.Ordinal);
+        Assert.True(transport.Requests.Count >= 2, "the call was retried");
+        Assert.True(clock.GetUtcNow() - start < TimeSpan.FromSeconds(3), $"backoff ran {clock.GetUtcNow() - start} on the fake clock, past the budget");
+    }
+
+    [Fact]
+    public async Task CancellingDuringTheBackoffStopsThePublish()
+    {
+        var transport = new ScriptedTransport(
+            _ => new HttpResponseMessage(HttpStatusCode.InternalServerError) { Content = new StringContent("""{"__type":"InternalException"}""") });
+        var publisher = CreatePublisher(transport, clock: new FakeTimeProvider());
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var publishing = publisher.PublishAsync([Event()], cancel.Token);
+        while (transport.Requests.Count == 0)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => publishing.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Single(transport.Requests);
+    }
+
+    [Fact]
     public async Task WholeCallRefusalIsFailedNotRejected()
     {
         var transport = new ScriptedTransport(
@@ -170,7 +224,8 @@ public sealed class EventBridgeEventPublisherTests
         Assert.Single(Assert.Single(transport.Calls));
     }
 
-    private static EventBridgeEventPublisher CreatePublisher(ScriptedTransport transport, TimeSpan? budget = null)
+    private static EventBridgeEventPublisher CreatePublisher(
+        ScriptedTransport transport, TimeSpan? budget = null, AWSCredentials? credentials = null, TimeProvider? clock = null)
     {
         var options = new AwsOptions
         {
@@ -178,9 +233,9 @@ public sealed class EventBridgeEventPublisherTests
             PublishRetryBudget = budget ?? TimeSpan.FromSeconds(10),
             PublishRetryBaseDelay = TimeSpan.FromMilliseconds(50),
         };
-        var clock = new InstantClock();
+        clock ??= new InstantClock();
         var handler = EventBridgeClient.CreateHandler(
-            new BasicAWSCredentials("AKIDTEST", "secret"), RegionEndpoint.USEast1, transport, options, clock);
+            credentials ?? new BasicAWSCredentials("AKIDTEST", "secret"), RegionEndpoint.USEast1, transport, options, clock);
         var client = new EventBridgeClient(handler, new Uri("https://events.us-east-1.amazonaws.com/"), clock, options);
         return new EventBridgeEventPublisher(client, Options.Create(options), NullLogger<EventBridgeEventPublisher>.Instance);
     }
@@ -259,6 +314,17 @@ public sealed class EventBridgeEventPublisherTests
 
             public ValueTask DisposeAsync() => ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>Credentials that rotate on every read, as temporary credentials do when they are refreshed.</summary>
+    private sealed class RotatingCredentials : AWSCredentials
+    {
+        private int _reads;
+
+        public override ImmutableCredentials GetCredentials() =>
+            new($"AKIDROTATED{Interlocked.Increment(ref _reads)}", "secret", null);
+
+        public override Task<ImmutableCredentials> GetCredentialsAsync() => Task.FromResult(GetCredentials());
     }
 
     private sealed record SeenRequest(string Target, string? ContentType, string[] Authorization);
