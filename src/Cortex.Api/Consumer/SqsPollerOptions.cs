@@ -31,7 +31,10 @@ public sealed class SqsPollerOptions
     [Range(5, 43_200)]
     public int VisibilityTimeoutSeconds { get; set; } = 180;
 
-    /// <summary>The first wait after a failed SQS call; it doubles up to <see cref="MaxBackoff"/>.</summary>
+    /// <summary>
+    /// The first wait after a failed SQS call; it grows exponentially (with jitter) up to
+    /// <see cref="MaxBackoff"/>, and starts again from here after a round succeeds.
+    /// </summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);

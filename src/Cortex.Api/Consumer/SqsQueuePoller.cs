@@ -2,6 +2,8 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using Cortex.Api.Observability;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace Cortex.Api.Consumer;
 
@@ -22,40 +24,48 @@ internal sealed class SqsQueuePoller(
     private static readonly TimeSpan DeleteTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SqsPollerOptions _options = options.Value;
+    private readonly ResiliencePipeline _backoff = CreateBackoff(options.Value, clock, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         logger.LogInformation("Polling {QueueUrl} for events", _options.QueueUrl);
-        var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await PollOnceAsync(stoppingToken);
-                backoff = TimeSpan.Zero;
+                await _backoff.ExecuteAsync(async ct => await PollOnceAsync(ct), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception ex)
-            {
-                backoff = backoff == TimeSpan.Zero ? _options.InitialBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
-                var delay = Jitter(backoff);
-                logger.LogError(ex, "Polling {QueueUrl} failed; trying again in {Delay}", _options.QueueUrl, delay);
-                try
-                {
-                    await Task.Delay(delay, clock, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
         }
 
         logger.LogInformation("Stopped polling {QueueUrl}", _options.QueueUrl);
     }
+
+    /// <summary>
+    /// Retries a failed round for as long as the host runs: exponential backoff with jitter from
+    /// InitialBackoff up to MaxBackoff, starting again from InitialBackoff after a round succeeds.
+    /// </summary>
+    private static ResiliencePipeline CreateBackoff(SqsPollerOptions options, TimeProvider clock, ILogger logger) =>
+        new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.InitialBackoff,
+                MaxDelay = options.MaxBackoff,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex && !(ex is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
+                OnRetry = args =>
+                {
+                    logger.LogError(args.Outcome.Exception, "Polling {QueueUrl} failed; trying again in {Delay}", options.QueueUrl, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
 
     /// <summary>
     /// One round: receive up to MaxMessages, handle them, delete the successes. SQS errors on receive
@@ -157,9 +167,6 @@ internal sealed class SqsQueuePoller(
 
     private static SqsRecord ToRecord(Message message) =>
         new(message.MessageId, message.Body, message.Attributes ?? new Dictionary<string, string>());
-
-    private static TimeSpan Jitter(TimeSpan backoff) =>
-        backoff * (0.8 + (Random.Shared.NextDouble() * 0.4));
 }
 
 /// <summary>One polling round: how many messages came, how many were deleted, and the handler's result.</summary>

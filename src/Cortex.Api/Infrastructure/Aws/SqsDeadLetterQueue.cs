@@ -68,8 +68,7 @@ internal sealed class SqsDeadLetterQueue(
         }
 
         int moved = 0, failed = 0;
-        var interval = TimeSpan.FromSeconds(1.0 / maxPerSecond);
-        var next = clock.GetUtcNow();
+        using var pacer = new ReplayPacer(maxPerSecond, clock);
         while (moved + failed < maxMessages && failed == 0)
         {
             var batch = await ReceiveAsync(Math.Min(10, maxMessages - moved - failed), visibilitySeconds: 120, cancellationToken);
@@ -86,13 +85,7 @@ internal sealed class SqsDeadLetterQueue(
             {
                 foreach (var message in batch)
                 {
-                    var wait = next - clock.GetUtcNow();
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, clock, cancellationToken);
-                    }
-
-                    next = clock.GetUtcNow() + interval;
+                    await pacer.WaitAsync(cancellationToken);
                     if (!await MoveAsync(message, cancellationToken))
                     {
                         failed++;

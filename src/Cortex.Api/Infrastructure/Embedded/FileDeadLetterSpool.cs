@@ -65,17 +65,10 @@ internal sealed class FileDeadLetterSpool(
         var entries = (await ReadAsync(cancellationToken)).Take(maxMessages).ToList();
         var replayed = new HashSet<string>(StringComparer.Ordinal);
         var failed = 0;
-        var interval = TimeSpan.FromSeconds(1.0 / maxPerSecond);
-        var next = clock.GetUtcNow();
+        using var pacer = new ReplayPacer(maxPerSecond, clock);
         foreach (var entry in entries)
         {
-            var wait = next - clock.GetUtcNow();
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, clock, cancellationToken);
-            }
-
-            next = clock.GetUtcNow() + interval;
+            await pacer.WaitAsync(cancellationToken);
             try
             {
                 var e = EventJson.Parse(Encoding.UTF8.GetBytes(entry.Event));
