@@ -25,7 +25,6 @@ public static class SwaggerExtensions
                 Description = "A JWT with the scopes events:write, events:read or events:admin.",
             });
             options.OperationFilter<BearerRequirementFilter>();
-            options.OperationFilter<Query.QueryParametersFilter>();
         });
         return builder;
     }

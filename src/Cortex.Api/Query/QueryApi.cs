@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Cortex.Api.Events;
 using Cortex.Api.Hosting;
 using Cortex.Api.Ports;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -13,10 +13,10 @@ public static class QueryApi
 {
     public static RouteGroupBuilder MapQueryApi(this IEndpointRouteBuilder routes)
     {
+        // No validation filter: the listing validates its own query, so it is correct however it is called.
         var group = routes.MapGroup("/events")
             .WithTags("Query")
-            .RequireAuthorization(Scopes.Read)
-            .WithValidation();
+            .RequireAuthorization(Scopes.Read);
 
         group.MapGet("/{event_id}", GetEventAsync)
             .WithName("GetEvent")
@@ -48,17 +48,42 @@ public static class QueryApi
             : TypedResults.Content(document, "application/json; charset=utf-8");
     }
 
-    internal static async Task<ContentHttpResult> ListEventsAsync(
-        QueryRequest request, ITelemetryStore store, CursorCodec cursors, IOptions<QueryOptions> options, CancellationToken cancellationToken)
+    internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> ListEventsAsync(
+        QueryRequest request,
+        IValidator<QueryRequest> validator,
+        ITelemetryStore store,
+        CursorCodec cursors,
+        IOptions<QueryOptions> options,
+        CancellationToken cancellationToken)
     {
+        var validation = await validator.ValidateAsync(request, cancellationToken);
+        var errors = validation.ToDictionary();
         var filter = request.Filter;
         EventPosition? after = null;
-        if (request.Cursor is not null && cursors.TryDecode(request.Cursor, filter, out var position) == CursorCheck.Valid)
+        if (request.Cursor is not null)
         {
-            after = position;
+            // Decoded once, here. A cursor bound to other filters can only be told apart once the
+            // filters themselves are valid.
+            switch (cursors.TryDecode(request.Cursor, filter, out var position))
+            {
+                case CursorCheck.Valid:
+                    after = position;
+                    break;
+                case CursorCheck.Invalid:
+                    errors["cursor"] = ["cursor is not valid: pass next_cursor from a previous page unchanged."];
+                    break;
+                case CursorCheck.OtherQuery when validation.IsValid:
+                    errors["cursor"] = ["cursor belongs to a query with other filters: repeat the same source, event_type, severity, from and to."];
+                    break;
+            }
         }
 
-        var limit = request.Limit is null ? options.Value.DefaultLimit : int.Parse(request.Limit, CultureInfo.InvariantCulture);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors, StatusCodes.Status400BadRequest);
+        }
+
+        var limit = request.LimitValue ?? options.Value.DefaultLimit;
         var page = await store.QueryAsync(
             new EventQuery(filter.Source, filter.EventType, filter.Severity, filter.FromMs, filter.ToMs, limit, after), cancellationToken);
 

@@ -12,6 +12,9 @@ public static class QueryExtensions
             .Validate(o => o.DefaultLimit <= o.MaxLimit, "Cortex:Query:DefaultLimit must not exceed MaxLimit.")
             .ValidateOnStart();
         builder.Services.AddSingleton<CursorCodec>();
+
+        // Registered here, not by the Swagger setup in Hosting: features depend on Hosting, never the reverse.
+        builder.Services.ConfigureSwaggerGen(options => options.OperationFilter<QueryParametersFilter>());
         return builder;
     }
 }

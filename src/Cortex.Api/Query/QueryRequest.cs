@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using Cortex.Api.Events;
 
@@ -42,6 +43,10 @@ public sealed record QueryRequest(
         return ValueTask.FromResult<QueryRequest?>(new QueryRequest(
             Get("source"), Get("event_type"), Get("severity"), Get("from"), Get("to"), Get("limit"), Get("cursor"), unknown, repeated));
     }
+
+    /// <summary>The limit as a number, or null when absent or not a whole number.</summary>
+    public int? LimitValue =>
+        int.TryParse(Limit, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) ? limit : null;
 
     public long? FromMs => ParseTime(From);
 

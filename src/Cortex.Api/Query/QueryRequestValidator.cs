@@ -1,4 +1,3 @@
-using System.Globalization;
 using Cortex.Api.Events;
 using FluentValidation;
 using Microsoft.Extensions.Options;
@@ -7,7 +6,8 @@ namespace Cortex.Api.Query;
 
 public sealed class QueryRequestValidator : AbstractValidator<QueryRequest>
 {
-    public QueryRequestValidator(IOptions<QueryOptions> options, CursorCodec cursors)
+    /// <summary>The rules of every parameter but the cursor, which the listing checks as it decodes it.</summary>
+    public QueryRequestValidator(IOptions<QueryOptions> options)
     {
         var maxLimit = options.Value.MaxLimit;
         RuleLevelCascadeMode = CascadeMode.Stop;
@@ -61,18 +61,10 @@ public sealed class QueryRequestValidator : AbstractValidator<QueryRequest>
             .When(x => x.FromMs is not null && x.ToMs is not null)
             .OverridePropertyName("from");
 
-        RuleFor(x => x.Limit)
-            .Must(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= maxLimit)
+        RuleFor(x => x.LimitValue)
+            .Must(n => n >= 1 && n <= maxLimit)
             .WithMessage($"limit must be a whole number from 1 to {maxLimit}.")
             .When(x => x.Limit is not null)
             .OverridePropertyName("limit");
-
-        RuleFor(x => x.Cursor)
-            .Must((request, cursor) => cursors.TryDecode(cursor!, request.Filter, out _) != CursorCheck.Invalid)
-            .WithMessage("cursor is not valid: pass next_cursor from a previous page unchanged.")
-            .Must((request, cursor) => cursors.TryDecode(cursor!, request.Filter, out _) != CursorCheck.OtherQuery)
-            .WithMessage("cursor belongs to a query with other filters: repeat the same source, event_type, severity, from and to.")
-            .When(x => x.Cursor is not null)
-            .OverridePropertyName("cursor");
     }
 }

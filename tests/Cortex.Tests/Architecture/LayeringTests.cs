@@ -47,6 +47,28 @@ public sealed partial class LayeringTests
         Assert.Empty(offenders);
     }
 
+    [Fact]
+    public void HostingNamesNoTypeOfAFeatureSoNoFeatureCanFormACycleWithIt()
+    {
+        // Features use Hosting (auth scopes, problems, validation); Hosting serves them all and
+        // must name none of their types, also not by a relative name such as Query.X.
+        string[] features = ["Events", "Ingestion", "Query", "Health", "Consumer", "Operations", "Benchmark"];
+        var featureTypes = features
+            .SelectMany(f => Directory.EnumerateFiles(Repository.PathOf("src", "Cortex.Api", f), "*.cs", SearchOption.AllDirectories))
+            .SelectMany(file => DeclaredType().Matches(File.ReadAllText(file)).Select(m => m.Groups["name"].Value))
+            .ToHashSet(StringComparer.Ordinal);
+        var offenders = Directory.EnumerateFiles(Repository.PathOf("src", "Cortex.Api", "Hosting"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(file => Identifier().Matches(File.ReadAllText(file))
+                .Select(m => m.Value)
+                .Where(featureTypes.Contains)
+                .Select(name => $"{Path.GetFileName(file)}: {name}"))
+            .Distinct()
+            .ToList();
+
+        Assert.Contains("QueryParametersFilter", featureTypes);
+        Assert.Empty(offenders);
+    }
+
     private static bool IsInfrastructure(Type type) =>
         type.Namespace?.StartsWith("Cortex.Api.Infrastructure", StringComparison.Ordinal) == true
         || (type.IsGenericType && type.GetGenericArguments().Any(IsInfrastructure))
@@ -96,4 +118,10 @@ public sealed partial class LayeringTests
 
     [GeneratedRegex(@"Cortex\.Api\.Infrastructure[\w.]*")]
     private static partial Regex InfrastructureReference();
+
+    [GeneratedRegex(@"\b(?:class|record|struct|interface|enum)\s+(?<name>[A-Z]\w*)")]
+    private static partial Regex DeclaredType();
+
+    [GeneratedRegex(@"\b[A-Z]\w*\b")]
+    private static partial Regex Identifier();
 }
