@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Hosting;
@@ -33,18 +31,17 @@ public sealed class AuthOptions
     [Range(1, 1_000_000)]
     public int RateLimitBurst { get; set; } = 1000;
 
-    /// <summary>
-    /// SHA-256 of the development key in appsettings.Development.json. That file is not
-    /// loaded outside Development, and this check stops the key being copied into other settings.
-    /// </summary>
-    internal const string DevelopmentKeySha256 = "d18e4cb2d1ff22b09c1218c78ea5bbb1120c307e9fe96c1bd80387565c71d754";
+    /// <summary>Steady requests per second allowed to one client address that sends no valid token (401s, 404s).</summary>
+    [Range(1, 1_000_000)]
+    public int UnauthenticatedRateLimitPerSecond { get; set; } = 10;
 
-    internal static bool IsDevelopmentKey(string key) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) == DevelopmentKeySha256;
+    /// <summary>Unauthenticated requests one client address may send at once above the steady rate.</summary>
+    [Range(1, 1_000_000)]
+    public int UnauthenticatedRateLimitBurst { get; set; } = 100;
 }
 
-/// <summary>Refuses to start without a usable key, and refuses the development key outside Development.</summary>
-internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<AuthOptions>
+/// <summary>Refuses to start without a usable key (see <see cref="SigningKeyPolicy"/>) and logs why.</summary>
+internal sealed class AuthOptionsValidator(IHostEnvironment environment, ILogger<AuthOptionsValidator> logger) : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
@@ -53,21 +50,11 @@ internal sealed class AuthOptionsValidator(IHostEnvironment environment) : IVali
             return ValidateOptionsResult.Success;
         }
 
-        if (string.IsNullOrEmpty(options.SigningKey))
+        var refusal = SigningKeyPolicy.Refusal(options.SigningKey, environment);
+        if (refusal is not null)
         {
-            return ValidateOptionsResult.Fail(
-                "Cortex:Auth:SigningKey is not set. Set it (at least 32 bytes) or set Cortex:Auth:Authority for OIDC.");
-        }
-
-        if (Encoding.UTF8.GetByteCount(options.SigningKey) < 32)
-        {
-            return ValidateOptionsResult.Fail("Cortex:Auth:SigningKey must be at least 32 bytes.");
-        }
-
-        if (!environment.IsDevelopment() && AuthOptions.IsDevelopmentKey(options.SigningKey))
-        {
-            return ValidateOptionsResult.Fail(
-                $"Cortex:Auth:SigningKey is the development key, which is refused in the {environment.EnvironmentName} environment.");
+            logger.LogCritical("Refusing to start: {Reason}", refusal);
+            return ValidateOptionsResult.Fail(refusal);
         }
 
         return ValidateOptionsResult.Success;

@@ -19,6 +19,13 @@ public sealed class StartupTests
         { "Production", DevelopmentKey, "development key" },
         { "Staging", DevelopmentKey, "development key" },
         { "Test", DevelopmentKey, "development key" },
+        { "Production", DevelopmentKey + "\n", "development key" },
+        { "Production", "  " + DevelopmentKey + " \t", "development key" },
+        { "Production", new string(' ', 40), "only whitespace" },
+        { "Production", "\t\n" + new string(' ', 38), "only whitespace" },
+        { "Production", new string('a', 40), "distinct bytes" },
+        { "Production", string.Concat(Enumerable.Repeat("0123456789", 4)), "distinct bytes" },
+        { "Production", "      short-key-padded-0123456789      ", "at least 32 bytes" },
     };
 
     [Theory]

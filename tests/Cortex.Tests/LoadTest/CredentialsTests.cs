@@ -21,7 +21,7 @@ public sealed class CredentialsTests
         var found = Credentials.FindDevelopmentKey();
 
         Assert.NotNull(found);
-        Assert.True(AuthOptions.IsDevelopmentKey(found.Value.Key));
+        Assert.True(SigningKeyPolicy.IsDevelopmentKey(found.Value.Key));
         Assert.EndsWith(Path.Combine("src", "Cortex.Api", "appsettings.Development.json"), found.Value.Path, StringComparison.Ordinal);
     }
 
