@@ -49,7 +49,8 @@ internal static class RequestBodyReader
         var length = 0;
         try
         {
-            var source = gzip ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+            var compressed = gzip ? new TailCapturingStream(request.Body) : null;
+            var source = compressed is null ? request.Body : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
             await using (source.ConfigureAwait(false))
             {
                 while (true)
@@ -76,12 +77,17 @@ internal static class RequestBodyReader
                 }
             }
 
+            if (compressed is not null && !GzipTrailer.Matches(compressed.Tail, buffer.AsSpan(0, length)))
+            {
+                throw InvalidGzip();
+            }
+
             return new RequestBody(buffer, length);
         }
         catch (InvalidDataException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw new BodyRejectedException(StatusCodes.Status400BadRequest, "Bad request", "The gzip-encoded body is not valid gzip data.");
+            throw InvalidGzip();
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -113,6 +119,10 @@ internal static class RequestBodyReader
                && (subtype.Equals("json", StringComparison.OrdinalIgnoreCase)
                    || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
     }
+
+    private static BodyRejectedException InvalidGzip() =>
+        new(StatusCodes.Status400BadRequest, "Bad request",
+            "The gzip-encoded body is not valid gzip data: it must be one complete gzip member, trailer included.");
 
     private static BodyRejectedException TooLarge(int maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, "Content too large",
