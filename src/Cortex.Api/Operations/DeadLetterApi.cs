@@ -1,5 +1,6 @@
 using Cortex.Api.Hosting;
 using Cortex.Api.Ports;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cortex.Api.Operations;
@@ -11,8 +12,7 @@ public static class DeadLetterApi
     {
         var group = routes.MapGroup("/operations/dead-letters")
             .WithTags("Operations")
-            .RequireAuthorization(Scopes.Admin)
-            .WithValidation();
+            .RequireAuthorization(Scopes.Admin);
 
         group.MapGet("/", PeekAsync)
             .WithName("PeekDeadLetters")
@@ -22,31 +22,41 @@ public static class DeadLetterApi
         group.MapPost("/replay", ReplayAsync)
             .WithName("ReplayDeadLetters")
             .WithSummary("Move dead-lettered messages back into the pipeline at a bounded rate")
+            .Accepts<ReplayRequest>(isOptional: true, "application/json")
             .ProducesValidationProblem();
 
         group.MapPost("/purge", PurgeAsync)
             .WithName("PurgeDeadLetters")
             .WithSummary("Delete every dead-lettered message; confirm must be the queue name")
+            .Accepts<PurgeRequest>("application/json")
             .ProducesValidationProblem();
 
         return group;
     }
 
     internal static async Task<Results<Ok<DeadLetterPage>, ProblemHttpResult>> PeekAsync(
-        IDeadLetterQueue queue, CancellationToken cancellationToken, int? limit = null)
+        IDeadLetterQueue queue, CancellationToken cancellationToken, string? limit = null)
     {
-        if (limit is < 1 or > 100)
+        var count = 10;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count is < 1 or > 100))
         {
-            return Problems.Validation(new Dictionary<string, string[]> { ["limit"] = ["limit must be from 1 to 100."] }, StatusCodes.Status400BadRequest);
+            return Problems.Validation(new Dictionary<string, string[]> { ["limit"] = ["limit must be a whole number from 1 to 100."] }, StatusCodes.Status400BadRequest);
         }
 
-        var messages = await queue.PeekAsync(limit ?? 10, cancellationToken);
+        var messages = await queue.PeekAsync(count, cancellationToken);
         return TypedResults.Ok(new DeadLetterPage(queue.Name, await queue.CountAsync(cancellationToken), messages));
     }
 
-    internal static async Task<Ok<ReplayResult>> ReplayAsync(
-        ReplayRequest? request, IDeadLetterQueue queue, ILogger<ReplayRequest> logger, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<ReplayResult>, ProblemHttpResult>> ReplayAsync(
+        HttpRequest http, IDeadLetterQueue queue, IValidator<ReplayRequest> validator, ILogger<ReplayRequest> logger, CancellationToken cancellationToken)
     {
+        var (request, problem) = await OperatorRequestBody.ReadAsync<ReplayRequest>(http, cancellationToken);
+        problem ??= request is null ? null : await ValidateAsync(validator, request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         var maxMessages = request?.MaxMessages ?? ReplayRequest.DefaultMaxMessages;
         var maxPerSecond = request?.MaxPerSecond ?? ReplayRequest.DefaultMaxPerSecond;
         var result = await queue.ReplayAsync(maxMessages, maxPerSecond, cancellationToken);
@@ -54,12 +64,25 @@ public static class DeadLetterApi
         return TypedResults.Ok(result);
     }
 
-    internal static async Task<Ok<PurgeResult>> PurgeAsync(
-        PurgeRequest request, IDeadLetterQueue queue, ILogger<PurgeRequest> logger, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<PurgeResult>, ProblemHttpResult>> PurgeAsync(
+        HttpRequest http, IDeadLetterQueue queue, IValidator<PurgeRequest> validator, ILogger<PurgeRequest> logger, CancellationToken cancellationToken)
     {
+        var (request, problem) = await OperatorRequestBody.ReadAsync<PurgeRequest>(http, cancellationToken);
+        problem ??= await ValidateAsync(validator, request ?? new PurgeRequest(null), cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         var purged = await queue.PurgeAsync(cancellationToken);
         logger.LogWarning("Purged {Count} dead letters from {Queue}", purged, queue.Name);
         return TypedResults.Ok(new PurgeResult(queue.Name, purged));
+    }
+
+    private static async Task<ProblemHttpResult?> ValidateAsync<T>(IValidator<T> validator, T request, CancellationToken cancellationToken)
+    {
+        var result = await validator.ValidateAsync(request, cancellationToken);
+        return result.IsValid ? null : Problems.Validation(result.ToDictionary(), StatusCodes.Status400BadRequest);
     }
 }
 
