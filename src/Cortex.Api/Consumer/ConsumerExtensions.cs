@@ -1,5 +1,6 @@
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.SQS;
+using Cortex.Api.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

@@ -2,7 +2,9 @@ using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Cortex.Api.Hosting;
@@ -66,6 +68,17 @@ public static class AuthExtensions
 
         jwt.Events = new JwtBearerEvents
         {
+            // RFC 7515 4.1.11: a recipient must refuse a token whose "crit" header lists an extension
+            // it does not understand. Cortex understands none, so any "crit" is refused.
+            OnTokenValidated = context =>
+            {
+                if (context.SecurityToken is JsonWebToken token && token.TryGetHeaderValue<object>("crit", out _))
+                {
+                    context.Fail("The token has a critical header extension (crit) that Cortex does not understand.");
+                }
+
+                return Task.CompletedTask;
+            },
             OnChallenge = async context =>
             {
                 context.HandleResponse();
@@ -90,31 +103,44 @@ public static class AuthExtensions
             var subject = context.User.FindFirst("sub")?.Value;
             if (subject is null && context.User.Identity?.IsAuthenticated != true)
             {
-                // Anonymous requests reach only health and Swagger; tokens are limited per subject.
-                return RateLimitPartition.GetNoLimiter("anonymous");
+                // Health probes and the Lambda pass-through are anonymous by design. Everything else
+                // without a valid token (401s, unknown paths) is limited per client address, so a
+                // flood of bad tokens costs the flooder, not the log or the store.
+                if (context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+                {
+                    return RateLimitPartition.GetNoLimiter("anonymous");
+                }
+
+                return RateLimitPartition.GetTokenBucketLimiter(
+                    "address:" + context.Connection.RemoteIpAddress,
+                    _ => TokenBucket(auth.UnauthenticatedRateLimitPerSecond, auth.UnauthenticatedRateLimitBurst));
             }
 
             // A valid token without sub shares one bucket, so leaving sub out cannot lift the limit.
             // The prefix keeps a subject named like the other partitions out of them.
             var partition = subject is null ? "no-subject" : "sub:" + subject;
-            return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = auth.RateLimitBurst,
-                TokensPerPeriod = auth.RateLimitPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            return RateLimitPartition.GetTokenBucketLimiter(partition, _ => TokenBucket(auth.RateLimitPerSecond, auth.RateLimitBurst));
         });
         limiter.OnRejected = async (context, _) =>
         {
             var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
-                $"This token's subject has exceeded {auth.RateLimitPerSecond} requests per second; retry after {seconds} s.");
+            var detail = context.HttpContext.User.Identity?.IsAuthenticated == true
+                ? $"This token's subject has exceeded {auth.RateLimitPerSecond} requests per second; retry after {seconds} s."
+                : $"This client address has exceeded {auth.UnauthenticatedRateLimitPerSecond} requests per second without a valid token; retry after {seconds} s.";
+            await WriteProblemAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", detail);
         };
     }
+
+    private static TokenBucketRateLimiterOptions TokenBucket(int perSecond, int burst) => new()
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     internal static bool HasScope(System.Security.Claims.ClaimsPrincipal user, string scope)
     {

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Cortex.Api.Consumer;
+namespace Cortex.Api.Hosting;
 
 /// <summary>Running inside AWS Lambda behind the Lambda Web Adapter (Cortex:Lambda).</summary>
 public sealed class LambdaOptions
