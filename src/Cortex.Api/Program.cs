@@ -16,7 +16,9 @@ var builder = WebApplication.CreateBuilder(awsLocal?.AppArgs ?? args);
 builder.AddCortexLogging();
 builder.AddCortexObservability();
 builder.AddCortexProblemDetails();
+builder.AddCortexRequestLimits();
 builder.AddCortexAuth();
+builder.AddCortexHealth();
 builder.AddCortexStorage();
 builder.AddCortexIngestion();
 builder.AddCortexQuery();
@@ -36,8 +38,10 @@ if (DeadLetterCommand.IsInvoked(args))
     return await DeadLetterCommand.RunAsync(args, app.Services);
 }
 
-app.UseCortexErrorHandling();
+app.UseCortexClientAddress();
 app.UseCortexRequestLogging();
+app.UseCortexErrorHandling();
+app.UseCortexRequestLimits();
 app.UseCortexSwagger();
 app.UseAuthentication();
 app.UseRateLimiter();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -6,15 +8,25 @@ namespace Cortex.Api.Hosting;
 
 public static class LoggingExtensions
 {
+    /// <summary>The status logged for a client that went away before it could be answered (nginx's convention).</summary>
+    public const int ClientClosedRequest = 499;
+
     /// <summary>
     /// Serilog, one JSON object per line on stdout (CloudWatch-friendly). Every line written while
     /// handling a request carries its RequestId (from ASP.NET's scope) and its trace and span ids.
     /// </summary>
     public static IHostApplicationBuilder AddCortexLogging(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<LoggingOptions>()
+            .BindConfiguration(LoggingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RefusedRequestLogSampler>();
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
+            .Filter.With(services.GetRequiredService<RefusedRequestLogSampler>())
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Application", "cortex")
             .WriteTo.Console(new RenderedCompactJsonFormatter()),
@@ -24,18 +36,26 @@ public static class LoggingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// One line per request. Placed outside the exception handler, so the line shows the status the
+    /// client was actually sent (a slow body is a 408, a client gone mid-body a 499), never a 500
+    /// guessed from an exception the handler then answered.
+    /// </summary>
     public static WebApplication UseCortexRequestLogging(this WebApplication app)
     {
+        var successLevel = app.Services.GetRequiredService<IOptions<LoggingOptions>>().Value.SuccessfulRequestLevel;
         app.UseSerilogRequestLogging(options =>
         {
             // This host's own logger, for the same reason as preserveStaticLogger above.
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-            // Successful requests log at the configured level (Debug in production keeps the hot path quiet).
-            var successLevel = app.Configuration.GetValue("Cortex:Logging:SuccessfulRequestLevel", LogEventLevel.Information);
-            options.GetLevel = (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : context.Response.StatusCode >= 400 ? LogEventLevel.Warning
-                : successLevel;
+            options.GetLevel = (context, _, exception) => context.Response.StatusCode switch
+            {
+                _ when exception is not null => LogEventLevel.Error,
+                >= 500 => LogEventLevel.Error,
+                ClientClosedRequest => LogEventLevel.Information,
+                >= 400 => LogEventLevel.Warning,
+                _ => successLevel,
+            };
             options.EnrichDiagnosticContext = (diagnostics, context) =>
             {
                 diagnostics.Set("RequestId", context.TraceIdentifier);

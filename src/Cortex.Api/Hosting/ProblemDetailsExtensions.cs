@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
 namespace Cortex.Api.Hosting;
@@ -15,14 +16,26 @@ public static class ProblemDetailsExtensions
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
 
-            // Routing answers these itself with an empty body (for 415: the endpoints' Accepts
-            // metadata); say what went wrong, as the handlers' own problems do.
+            // The framework has a type only for some statuses; these are the others Cortex answers.
+            context.ProblemDetails.Type ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                StatusCodes.Status414UriTooLong => "https://tools.ietf.org/html/rfc9110#section-15.5.15",
+                StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+                StatusCodes.Status431RequestHeaderFieldsTooLarge => "https://tools.ietf.org/html/rfc6585#section-5",
+                _ => "about:blank",
+            };
+
+            // Routing and parameter binding answer these with an empty body (for 415: the
+            // endpoints' Accepts metadata); say what went wrong, as the handlers' own problems do.
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
+                StatusCodes.Status400BadRequest => "The request is malformed: a route value, query parameter, header or the body could not be read.",
                 StatusCodes.Status404NotFound => "No resource exists at this path.",
                 StatusCodes.Status405MethodNotAllowed => $"The method {context.HttpContext.Request.Method} is not allowed on this path.",
+                StatusCodes.Status408RequestTimeout => "The request did not arrive in time.",
                 StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON: send Content-Type: application/json.",
-                _ => null,
+                _ => context.ProblemDetails.Title,
             };
             context.ProblemDetails.Extensions["request_id"] = context.HttpContext.TraceIdentifier;
             if (Activity.Current is { } activity)
@@ -66,16 +79,17 @@ internal sealed class CortexExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        if (IsClientAbort(context, exception))
         {
-            // The client went away; there is nobody to answer.
-            context.Response.StatusCode = 499;
+            // The client went away (closed the connection mid-body or gave up waiting): nobody is
+            // left to answer, and it is not a server fault.
+            context.Response.StatusCode = LoggingExtensions.ClientClosedRequest;
             return true;
         }
 
         var (status, title, detail) = exception switch
         {
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            BadHttpRequestException bad => (bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message),
             Ports.ServiceOverloadedException overloaded => (StatusCodes.Status503ServiceUnavailable, "Service unavailable", overloaded.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error",
                 environment.IsDevelopment() ? exception.ToString() : "An unexpected error occurred. Quote the request_id when reporting it."),
@@ -99,4 +113,9 @@ internal sealed class CortexExceptionHandler(
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+
+    private static bool IsClientAbort(HttpContext context, Exception exception) =>
+        context.RequestAborted.IsCancellationRequested
+        && exception is OperationCanceledException or IOException
+            or BadHttpRequestException { StatusCode: not StatusCodes.Status408RequestTimeout };
 }
