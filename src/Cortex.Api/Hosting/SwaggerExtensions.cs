@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -8,6 +9,7 @@ public static class SwaggerExtensions
 {
     public static IHostApplicationBuilder AddCortexSwagger(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<SwaggerOptions>().BindConfiguration(SwaggerOptions.SectionName).ValidateOnStart();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
@@ -32,7 +34,7 @@ public static class SwaggerExtensions
     /// <summary>Swagger UI at /swagger when Cortex:Swagger:Enabled (true in Development).</summary>
     public static WebApplication UseCortexSwagger(this WebApplication app)
     {
-        if (app.Configuration.GetValue("Cortex:Swagger:Enabled", app.Environment.IsDevelopment()))
+        if (app.Services.GetRequiredService<IOptions<SwaggerOptions>>().Value.Enabled ?? app.Environment.IsDevelopment())
         {
             app.UseSwagger();
             app.UseSwaggerUI(options =>

@@ -1,4 +1,5 @@
 using Cortex.Api.Hosting;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -14,11 +15,17 @@ public static class ObservabilityExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCortexObservability(this IHostApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection(ObservabilityOptions.SectionName);
-        builder.Services.AddOptions<ObservabilityOptions>().Bind(section);
-        var options = section.Get<ObservabilityOptions>() ?? new ObservabilityOptions();
-        var inLambda = builder.Configuration.GetValue<bool>("Cortex:Lambda:Enabled");
-        var tracing = options.OtlpEndpoint is not null || builder.Configuration.GetValue<bool>("Cortex:Observability:Tracing");
+        builder.Services.AddOptions<ObservabilityOptions>()
+            .BindConfiguration(ObservabilityOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.HasUsableOtlpEndpoint(), "Cortex:Observability:OtlpEndpoint must be an absolute http or https URL.")
+            .ValidateOnStart();
+
+        // The exporters are chosen while the host is composed, so the settings are read here too;
+        // the validation above still fails the start if they are wrong.
+        var options = Read(builder.Configuration);
+        var inLambda = InLambda(builder.Configuration);
+        var tracing = options.OtlpEndpoint is not null || options.Tracing;
 
         builder.Services.AddSingleton<CortexMetrics>();
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -70,11 +77,14 @@ public static class ObservabilityExtensions
     /// <summary>The Prometheus scrape endpoint, for operators only (scope events:admin).</summary>
     public static WebApplication MapCortexObservability(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(ObservabilityOptions.SectionName).Get<ObservabilityOptions>() ?? new();
-        var inLambda = app.Configuration.GetValue<bool>("Cortex:Lambda:Enabled");
+        var options = app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value;
+        var inLambda = app.Services.GetRequiredService<IOptions<LambdaOptions>>().Value.Enabled;
         if (options.Prometheus ?? !inLambda)
         {
-            app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Scopes.Admin);
+            // The exporter's endpoint takes every method; a scrape is GET (or HEAD), anything else 405.
+            app.MapPrometheusScrapingEndpoint("/metrics")
+                .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+                .RequireAuthorization(Scopes.Admin);
         }
 
         if (inLambda)
@@ -85,4 +95,10 @@ public static class ObservabilityExtensions
 
         return app;
     }
+
+    private static ObservabilityOptions Read(IConfiguration configuration) =>
+        configuration.GetSection(ObservabilityOptions.SectionName).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+
+    private static bool InLambda(IConfiguration configuration) =>
+        configuration.GetSection(LambdaOptions.SectionName).Get<LambdaOptions>()?.Enabled ?? false;
 }

@@ -83,5 +83,40 @@ public sealed class ObservabilityTests
         Assert.Contains("cortex_events_accepted", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    [InlineData("PATCH")]
+    public async Task MetricsEndpointAnswersOnlyGetAndHead(string method)
+    {
+        using var app = new CortexApplication();
+        var client = app.CreateClient("obs-admin", Scopes.Admin);
+
+        var refused = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/metrics") { Content = Json("{}") }, TestContext.Current.CancellationToken);
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/metrics"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+        Assert.Equal(["GET", "HEAD"], refused.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Cortex:Observability:EmfInterval", "00:00:00", "EmfInterval")]
+    [InlineData("Cortex:Observability:EmfInterval", "2.00:00:00", "EmfInterval")]
+    [InlineData("Cortex:Observability:EmfNamespace", "has spaces in it", "EmfNamespace")]
+    [InlineData("Cortex:Observability:OtlpEndpoint", "/relative", "OtlpEndpoint")]
+    [InlineData("Cortex:Observability:OtlpEndpoint", "ftp://collector:4317", "OtlpEndpoint")]
+    public void UnusableObservabilitySettingsAreRefusedAtStartup(string key, string value, string named)
+    {
+        using var app = new CortexApplication(new Dictionary<string, string?> { [key] = value });
+
+        var exception = Record.Exception(() => app.Services);
+
+        Assert.NotNull(exception);
+        Assert.Contains(named, exception.ToString(), StringComparison.Ordinal);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
