@@ -161,8 +161,8 @@ public static class ApiCases
         return $"{Base64UrlEncoder.Encode(header)}.{Base64UrlEncoder.Encode(payload)}.";
     }
 
-    /// <summary>An HS256 token built by hand, with or without the exp claim.</summary>
-    public static string CreateToken(AuthOptions auth, bool withExpiry = true)
+    /// <summary>An HS256 token built by hand, with or without the exp claim, with <paramref name="header"/> added to its JOSE header.</summary>
+    public static string CreateToken(AuthOptions auth, bool withExpiry = true, IDictionary<string, object>? header = null)
     {
         var now = DateTime.UtcNow;
         var descriptor = new SecurityTokenDescriptor
@@ -173,6 +173,7 @@ public static class ApiCases
             NotBefore = now,
             Expires = withExpiry ? now.AddMinutes(10) : null,
             Subject = new ClaimsIdentity([new Claim("sub", "agent"), new Claim("scope", "events:write events:read")]),
+            AdditionalHeaderClaims = header,
             SigningCredentials = new SigningCredentials(
                 new SymmetricSecurityKey(Encoding.UTF8.GetBytes(auth.SigningKey!)), SecurityAlgorithms.HmacSha256),
         };

@@ -1,10 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Claims;
-using System.Text;
 using Cortex.Api.Hosting;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using static Cortex.Tests.Api;
 
 namespace Cortex.Tests.Hosting;
@@ -110,13 +106,13 @@ public sealed class AuthTests : IClassFixture<CortexApplicationFixture>
     public async Task ASignedTokenWithACriticalHeaderCortexDoesNotUnderstandReturns401(string critical)
     {
         var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SignedToken(new Dictionary<string, object>
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiCases.CreateToken(CortexApplication.Auth, header: new Dictionary<string, object>
         {
             ["crit"] = new[] { critical },
             [critical] = true,
         }));
         var control = _app.CreateClient();
-        control.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SignedToken(new Dictionary<string, object>()));
+        control.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiCases.CreateToken(CortexApplication.Auth, header: new Dictionary<string, object>()));
         var source = Unique("crit");
 
         var response = await client.PostAsync("/events", Json(Event(source)), Cancellation);
@@ -138,23 +134,5 @@ public sealed class AuthTests : IClassFixture<CortexApplicationFixture>
         var response = await client.GetAsync(path, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
-
-    /// <summary>A token signed with the app's key, valid in every claim, with <paramref name="header"/> added to its JOSE header.</summary>
-    private static string SignedToken(IDictionary<string, object> header)
-    {
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "cortex",
-            Audience = "cortex-api",
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddMinutes(5),
-            Subject = new ClaimsIdentity([new Claim("sub", "agent-crit"), new Claim("scope", Scopes.Write)]),
-            AdditionalHeaderClaims = header,
-            SigningCredentials = new SigningCredentials(
-                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(CortexApplication.SigningKey)), SecurityAlgorithms.HmacSha256),
-        });
     }
 }

@@ -28,15 +28,9 @@ public sealed class ClientAddressTests
     [MemberData(nameof(Contexts))]
     public async Task BehindTheLambdaWebAdapterTheSourceIpComesFromTheRequestContext(string requestContext, string expected)
     {
-        using var app = new CortexApplication(Lambda(enabled: true));
-        using var adapter = From(app, IPAddress.Loopback);
-        var client = adapter.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("agent-lwa"));
-        client.DefaultRequestHeaders.Add(ClientAddress.RequestContextHeader, requestContext);
+        var stored = await StoredSourceIpAsync(lambda: true, IPAddress.Loopback, requestContext);
 
-        var eventId = await PostAcceptedAsync(client, Event(Unique("lwa")));
-
-        Assert.Equal(expected, (await GetEventAsync(client, eventId)).GetProperty("source_ip").GetString());
+        Assert.Equal(expected, stored);
     }
 
     [Theory]
@@ -44,15 +38,9 @@ public sealed class ClientAddressTests
     [InlineData(true, "192.0.2.50")]
     public async Task AForgedRequestContextIsIgnoredOutsideLambdaOrFromAnyoneButTheAdapter(bool lambda, string connectedFrom)
     {
-        using var app = new CortexApplication(Lambda(lambda));
-        using var direct = From(app, IPAddress.Parse(connectedFrom));
-        var client = direct.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("agent-forger"));
-        client.DefaultRequestHeaders.Add(ClientAddress.RequestContextHeader, RestApiContext);
+        var stored = await StoredSourceIpAsync(lambda, IPAddress.Parse(connectedFrom), RestApiContext);
 
-        var eventId = await PostAcceptedAsync(client, Event(Unique("forged")));
-
-        Assert.Equal(connectedFrom, (await GetEventAsync(client, eventId)).GetProperty("source_ip").GetString());
+        Assert.Equal(connectedFrom, stored);
     }
 
     [Theory]
@@ -62,15 +50,9 @@ public sealed class ClientAddressTests
     [InlineData("""{"http":{"sourceIp":12}}""")]
     public async Task AnUnreadableRequestContextLeavesTheConnectionAddress(string requestContext)
     {
-        using var app = new CortexApplication(Lambda(enabled: true));
-        using var adapter = From(app, IPAddress.Loopback);
-        var client = adapter.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("agent-lwa"));
-        client.DefaultRequestHeaders.TryAddWithoutValidation(ClientAddress.RequestContextHeader, requestContext);
+        var stored = await StoredSourceIpAsync(lambda: true, IPAddress.Loopback, requestContext);
 
-        var eventId = await PostAcceptedAsync(client, Event(Unique("unreadable")));
-
-        Assert.Equal("127.0.0.1", (await GetEventAsync(client, eventId)).GetProperty("source_ip").GetString());
+        Assert.Equal("127.0.0.1", stored);
     }
 
     [Fact]
@@ -116,6 +98,20 @@ public sealed class ClientAddressTests
         // Lambda turns EMF on; nothing here needs metric lines on the console.
         ["Cortex:Observability:EmbeddedMetricFormat"] = "false",
     };
+
+    /// <summary>Posts one event over a connection from <paramref name="remote"/> carrying <paramref name="requestContext"/>; returns its stored source_ip.</summary>
+    private static async Task<string?> StoredSourceIpAsync(bool lambda, IPAddress remote, string requestContext)
+    {
+        using var app = new CortexApplication(Lambda(lambda));
+        using var connection = From(app, remote);
+        var client = connection.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", CortexApplication.Token("agent-lwa"));
+        client.DefaultRequestHeaders.TryAddWithoutValidation(ClientAddress.RequestContextHeader, requestContext);
+
+        var eventId = await PostAcceptedAsync(client, Event(Unique("source-ip")));
+
+        return (await GetEventAsync(client, eventId)).GetProperty("source_ip").GetString();
+    }
 
     private static HttpClient Caller(WebApplicationFactory<Program> adapter, string sourceIp)
     {

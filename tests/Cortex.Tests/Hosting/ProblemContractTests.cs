@@ -42,7 +42,7 @@ public sealed class ProblemContractTests : IClassFixture<ProblemContractTests.Pr
             "agent-reader" => _app.CreateClient(Unique(subject), Scopes.Read),
             _ => _app.CreateClient(Unique(subject), Scopes.Admin),
         };
-        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = Body(body) };
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = ResponseHeadersTests.Body(body) };
 
         var response = await client.SendAsync(request, Cancellation);
 
@@ -74,19 +74,6 @@ public sealed class ProblemContractTests : IClassFixture<ProblemContractTests.Pr
         }
 
         Assert.StartsWith("https://", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
-    }
-
-    private static StringContent? Body(string? body)
-    {
-        var source = Unique("problem");
-        return body switch
-        {
-            null => null,
-            "valid" => Json(Event(source)),
-            "huge" => Json(Event(source, data: $"{{\"pad\":\"{new string('x', 300 * 1024)}\"}}")),
-            "text" => new StringContent(Event(source)),
-            _ => Json(body),
-        };
     }
 
     /// <summary>The app in Production, where each subject may send 3 requests at once and 1 per second after that.</summary>

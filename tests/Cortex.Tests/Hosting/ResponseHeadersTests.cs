@@ -55,7 +55,8 @@ public sealed class ResponseHeadersTests(CortexApplicationFixture fixture)
         }
     }
 
-    private static StringContent? Body(string? body)
+    /// <summary>The request body a case names: a valid event or batch, a huge or non-JSON body, or the text itself.</summary>
+    internal static StringContent? Body(string? body)
     {
         var source = Unique("headers");
         return body switch
