@@ -48,7 +48,7 @@ public static class EmbeddedExtensions
         catch (DatabaseUnusableException ex)
         {
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EmbeddedExtensions).FullName!)
-                .LogCritical("Cortex cannot use the database {Path}: {Cause}", ex.Path, ex.Cause);
+                .LogCritical("Cortex cannot use the database {Path:l}: {Cause:l}", ex.Path, ex.Cause);
             return false;
         }
     }

@@ -23,7 +23,7 @@ internal sealed class SqliteDamage(SqliteDatabase database, ILogger<SqliteDamage
             && Interlocked.CompareExchange(ref _report, sqlite.Message, null) is null)
         {
             logger.LogCritical(
-                "The database {Path} is damaged ({Error}); readiness reports 503 until it is restored from a backup or salvaged and Cortex is restarted",
+                "The database {Path:l} is damaged ({Error:l}); readiness reports 503 until it is restored from a backup or salvaged and Cortex is restarted",
                 database.Path, sqlite.Message);
         }
 

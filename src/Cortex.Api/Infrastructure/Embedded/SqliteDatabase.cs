@@ -72,14 +72,6 @@ internal sealed class SqliteDatabase
 
     private string Describe(Exception exception)
     {
-        for (var folder = System.IO.Path.GetDirectoryName(Path); folder is not null; folder = System.IO.Path.GetDirectoryName(folder))
-        {
-            if (File.Exists(folder))
-            {
-                return $"{folder} is a file, not a directory";
-            }
-        }
-
         if (Directory.Exists(Path))
         {
             return "it is a directory, not a file";
@@ -88,14 +80,16 @@ internal sealed class SqliteDatabase
         return exception switch
         {
             SqliteException { SqliteErrorCode: var code } when (code & 0xFF) == raw.SQLITE_NOTADB =>
-                $"it is not a SQLite database, or its header is damaged ({exception.Message})",
+                $"it is not a SQLite database, or its header is damaged ({Quoted(exception)})",
             SqliteException { SqliteErrorCode: var code } when (code & 0xFF) == raw.SQLITE_CORRUPT =>
-                $"it is damaged ({exception.Message}). Restore it from a backup, or salvage it with the sqlite3 shell's .recover into a new file",
+                $"it is damaged ({Quoted(exception)}). Restore it from a backup, or salvage it with the sqlite3 shell's .recover into a new file",
             SqliteException { SqliteErrorCode: var code } when (code & 0xFF) == raw.SQLITE_READONLY =>
-                $"it cannot be written ({exception.Message}): check the file's and its folder's permissions and that the file system is not read-only",
+                $"it cannot be written ({Quoted(exception)}): check the file's and its folder's permissions and that the file system is not read-only",
             SqliteException { SqliteErrorCode: var code } when (code & 0xFF) == raw.SQLITE_CANTOPEN =>
-                $"SQLite cannot open or create it ({exception.Message}): check that its folder exists and can be written",
-            _ => exception.Message.TrimEnd('.'),
+                $"SQLite cannot open or create it ({Quoted(exception)}): check that its folder exists and can be written",
+            _ => Quoted(exception),
         };
     }
+
+    private static string Quoted(Exception exception) => exception.Message.TrimEnd('.');
 }

@@ -29,7 +29,7 @@ internal static class SqliteDatabaseFile
             return;
         }
 
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        CreateFolder(path);
         var creating = path + ".creating";
         foreach (var leftover in new[] { creating, creating + "-journal", creating + "-wal", creating + "-shm" })
         {
@@ -45,6 +45,34 @@ internal static class SqliteDatabaseFile
         File.Move(creating, path, overwrite: false);
         DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(path)!);
         logger.LogInformation("Created the database {Path} at schema version {Version}", path, schema.Version);
+    }
+
+    private static void CreateFolder(string path)
+    {
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var file = FileAmongFolders(folder);
+            throw new DatabaseUnusableException(path,
+                file is not null ? $"{file} is a file, not a directory" : $"its folder {folder} cannot be created ({ex.Message.TrimEnd('.')})", ex);
+        }
+    }
+
+    private static string? FileAmongFolders(string folder)
+    {
+        for (var current = folder; current is not null; current = System.IO.Path.GetDirectoryName(current))
+        {
+            if (File.Exists(current))
+            {
+                return current;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The schema goes into the main file (rollback journal), then the file is switched to WAL, which is recorded in its header.</summary>
