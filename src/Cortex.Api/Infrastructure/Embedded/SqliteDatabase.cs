@@ -58,7 +58,7 @@ internal sealed class SqliteDatabase
             schema.Apply(connection, Path, _logger);
             return connection;
         }
-        catch (Exception ex) when (ex is not DatabaseUnusableException)
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
             connection?.Dispose();
             throw new DatabaseUnusableException(Path, Describe(ex), ex);
