@@ -33,6 +33,11 @@ if (TokenCommand.IsInvoked(args))
     return TokenCommand.Run(args, app.Services);
 }
 
+if (!app.TryOpenCortexStorage())
+{
+    return 1;
+}
+
 if (DeadLetterCommand.IsInvoked(args))
 {
     return await DeadLetterCommand.RunAsync(args, app.Services);

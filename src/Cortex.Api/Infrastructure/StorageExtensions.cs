@@ -1,7 +1,5 @@
-using Cortex.Api.Health;
 using Cortex.Api.Infrastructure.Aws;
 using Cortex.Api.Infrastructure.Embedded;
-using Cortex.Api.Ports;
 
 namespace Cortex.Api.Infrastructure;
 
@@ -27,7 +25,7 @@ public static class StorageExtensions
         switch (mode)
         {
             case CortexMode.Embedded:
-                AddEmbedded(builder.Services);
+                builder.Services.AddCortexEmbedded();
                 break;
             case CortexMode.Aws:
                 builder.Services.AddCortexAws(builder.Configuration);
@@ -37,18 +35,9 @@ public static class StorageExtensions
         return builder;
     }
 
-    private static void AddEmbedded(IServiceCollection services)
-    {
-        services.AddOptions<EmbeddedOptions>()
-            .BindConfiguration(EmbeddedOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddSingleton<SqliteTelemetryStore>();
-        services.AddSingleton<ITelemetryStore>(sp => sp.GetRequiredService<SqliteTelemetryStore>());
-        services.AddSingleton<IEventPublisher, EmbeddedEventPublisher>();
-        services.AddSingleton<FileDeadLetterSpool>();
-        services.AddSingleton<IDeadLetterQueue>(sp => sp.GetRequiredService<FileDeadLetterSpool>());
-        services.AddHostedService<ExpiredEventsCleanup>();
-        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("store", tags: [HealthApi.ReadyTag]);
-    }
+    /// <summary>
+    /// Opens the store before the host starts where opening can fail on the operator's data (the
+    /// embedded database file). False after logging the one reason: the caller exits non-zero.
+    /// </summary>
+    public static bool TryOpenCortexStorage(this IHost app) => EmbeddedExtensions.TryOpenEmbeddedStore(app.Services);
 }

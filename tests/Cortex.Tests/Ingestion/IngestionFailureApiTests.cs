@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using Cortex.Api.Events;
+using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure.Embedded;
 using Cortex.Api.Ports;
+using Cortex.Tests.Infrastructure.Embedded;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -99,6 +101,84 @@ public sealed class IngestionFailureApiTests : IClassFixture<IngestionFailureApi
         Assert.DoesNotContain(nameof(FailingPublisher), text, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("request_id").GetString()));
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
+    public async Task AnEventWhoseCommitFailsIsSpooledAnsweredAcceptedAndStoredOnceByReplay()
+    {
+        using var app = new CortexApplication();
+        using var writer = app.CreateClient("commit-fails", Scopes.Write);
+        using var admin = app.CreateClient("commit-fails-admin", Scopes.Admin);
+        var source = Unique("commit-fails");
+        await writer.GetAsync("/health/ready", Cancellation);
+        await StoreFaults.FailCommitsOfSourceAsync(app.DatabasePath, source);
+
+        var first = await writer.PostAsync("/events", Json(Event(source)), Cancellation);
+        var accepted = await ReadJsonAsync(first);
+        var eventId = accepted.GetProperty("event_id").GetString()!;
+        var storedBeforeReplay = app.CountStored(source);
+
+        // A client that lost the answer sends the same event again, with the id it was given.
+        var retry = await writer.PostAsync("/events", Json(Event(source, $"\"event_id\":\"{eventId}\"")), Cancellation);
+        await StoreFaults.RepairCommitsOfSourceAsync(app.DatabasePath, source);
+        var replay = await admin.PostAsync("/operations/dead-letters/replay", Json("""{"max_messages":100,"max_per_second":100}"""), Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal("accepted", accepted.GetProperty("status").GetString());
+        Assert.Equal(eventId, accepted.GetProperty("message_id").GetString());
+        Assert.Equal(0, storedBeforeReplay);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(1, app.CountStoredById(eventId));
+        Assert.Equal(1, app.CountStored(source));
+    }
+
+    /// <summary>Spools that cannot keep an event: a path under a regular file, and a file that cannot be synced to disk.</summary>
+    public static TheoryData<string> UnusableSpools => ["under-a-file", "/dev/null"];
+
+    [Theory]
+    [MemberData(nameof(UnusableSpools))]
+    public async Task AnEventThatCanBeNeitherCommittedNorSpooledIs503AndARetryStoresItOnce(string spool)
+    {
+        var notADirectory = Path.GetTempFileName();
+        try
+        {
+            using var app = new CortexApplication(new Dictionary<string, string?>
+            {
+                ["Cortex:Embedded:DeadLetterPath"] = spool == "under-a-file" ? Path.Combine(notADirectory, "dead-letters.jsonl") : spool,
+            });
+            using var writer = app.CreateClient("spool-fails", Scopes.Write);
+            var source = Unique("spool-fails");
+            await writer.GetAsync("/health/ready", Cancellation);
+            await StoreFaults.FailCommitsOfSourceAsync(app.DatabasePath, source);
+
+            var failed = await writer.PostAsync("/events", Json(Event(source)), Cancellation);
+            await AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "retry");
+            var storedAfterFailure = app.CountStored(source);
+            await StoreFaults.RepairCommitsOfSourceAsync(app.DatabasePath, source);
+            var retried = await writer.PostAsync("/events", Json(Event(source)), Cancellation);
+
+            AssertRetryAfter(failed);
+            Assert.Equal(0, storedAfterFailure);
+            Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+            Assert.Equal(1, app.CountStored(source));
+        }
+        finally
+        {
+            File.Delete(notADirectory);
+        }
+    }
+
+    [Fact]
+    public async Task TheMessageIdOfAnEmbeddedEventIsItsEventId()
+    {
+        var client = _fixture.CreateClient();
+
+        var response = await client.PostAsync("/events", Json(Event(Unique("message-id"))), Cancellation);
+        var accepted = await ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(accepted.GetProperty("event_id").GetString(), accepted.GetProperty("message_id").GetString());
     }
 
     private static void AssertRetryAfter(HttpResponseMessage response)

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Cortex.Api.Hosting;
+using Cortex.Tests.Infrastructure.Embedded;
 using Microsoft.Data.Sqlite;
 
 namespace Cortex.Tests.Operations;
@@ -21,7 +22,7 @@ public sealed class DeadLetterApiTests : IDisposable
     }
 
     [Fact]
-    public async Task AnEventWhoseCommitFailsIsAnswered503AndKeptForTheOperator()
+    public async Task AnEventWhoseCommitFailsIsAcceptedAndKeptForTheOperator()
     {
         await BreakStoreForSourceAsync("poison");
 
@@ -29,8 +30,7 @@ public sealed class DeadLetterApiTests : IDisposable
         var first = await PeekAsync();
         var second = await PeekAsync();
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(1, first.GetProperty("approximate_count").GetInt64());
         var message = Assert.Single(first.GetProperty("messages").EnumerateArray());
         Assert.Equal("poison", message.GetProperty("source").GetString());
@@ -122,7 +122,7 @@ public sealed class DeadLetterApiTests : IDisposable
             using (var writer = first.CreateClient("dlq-writer", Scopes.Write))
             {
                 await BreakStoreForSourceAsync("gauged", first, writer);
-                Assert.Equal(HttpStatusCode.ServiceUnavailable, (await writer.PostAsync("/events", Event("gauged", Guid.NewGuid()), Ct)).StatusCode);
+                Assert.Equal(HttpStatusCode.Accepted, (await writer.PostAsync("/events", Event("gauged", Guid.NewGuid()), Ct)).StatusCode);
             }
 
             using var restarted = new CortexApplication(settings);
@@ -164,8 +164,11 @@ public sealed class DeadLetterApiTests : IDisposable
             .Select(i => _writer.PostAsync("/events", Event(i % 10 == 0 ? "poison-neighbour" : "healthy-neighbour", Guid.NewGuid()), Ct));
         var responses = await Task.WhenAll(requests);
 
-        Assert.Equal(36, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
-        Assert.Equal(4, responses.Count(r => r.StatusCode == HttpStatusCode.ServiceUnavailable));
+        var stored = await _writer.GetFromJsonAsync<JsonElement>("/events?source=healthy-neighbour&limit=100", Ct);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Equal(36, stored.GetProperty("items").GetArrayLength());
+        Assert.Equal(4, (await PeekAsync()).GetProperty("approximate_count").GetInt64());
     }
 
     public void Dispose()
@@ -187,24 +190,14 @@ public sealed class DeadLetterApiTests : IDisposable
     private async Task BreakStoreForSourceAsync(string source, CortexApplication? app = null, HttpClient? writer = null)
     {
         await (writer ?? _writer).GetAsync("/health/ready", Ct); // the store creates its schema on first use
-        await ExecuteAsync((app ?? _app).DatabasePath, $"CREATE TRIGGER IF NOT EXISTS fail_{source.Replace('-', '_')} BEFORE INSERT ON events "
-            + $"WHEN NEW.source = '{source}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+        await StoreFaults.FailCommitsOfSourceAsync((app ?? _app).DatabasePath, source);
     }
 
     private async Task RepairStoreAsync()
     {
-        foreach (var trigger in new[] { "poison", "replayed", "paced", "purged", "poison_neighbour" })
+        foreach (var source in new[] { "poison", "replayed", "paced", "purged", "poison-neighbour" })
         {
-            await ExecuteAsync(_app.DatabasePath, $"DROP TRIGGER IF EXISTS fail_{trigger};");
+            await StoreFaults.RepairCommitsOfSourceAsync(_app.DatabasePath, source);
         }
-    }
-
-    private static async Task ExecuteAsync(string databasePath, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={databasePath}");
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(Ct);
     }
 }

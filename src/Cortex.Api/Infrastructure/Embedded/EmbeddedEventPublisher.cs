@@ -5,24 +5,25 @@ namespace Cortex.Api.Infrastructure.Embedded;
 
 /// <summary>
 /// In Embedded mode there is no bus: publishing is the SQLite commit itself, so an accepted
-/// event is already stored. A duplicate event_id is accepted too (first write wins).
+/// event is already stored. A duplicate event_id is accepted too (first write wins). The
+/// message id is the event id, the key the event is stored (or spooled) under.
+/// <para>
+/// If the commit fails, the events go to the dead-letter spool, which syncs them to disk before
+/// it returns: they are then durably handed off, as an event in Aws mode is once EventBridge has
+/// it (a later consumer failure lands in the DLQ), and are answered as accepted; a replay stores
+/// them by event_id, once. Only when the spool cannot keep them either is the answer a failure to
+/// retry: nothing of them is then stored anywhere, so the retry cannot make a second copy.
+/// </para>
 /// </summary>
 internal sealed class EmbeddedEventPublisher(
-    SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, TimeProvider clock, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
+    SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
 {
     public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
         try
         {
-            var saved = await store.SaveAsync(events, cancellationToken);
-            var outcomes = new PublishOutcome[saved.Count];
-            var now = clock.GetUtcNow();
-            for (var i = 0; i < saved.Count; i++)
-            {
-                outcomes[i] = PublishOutcome.Accepted(Uuid7.New(now).ToString("D"));
-            }
-
-            return outcomes;
+            await store.SaveAsync(events, cancellationToken);
+            return Accepted(events);
         }
         catch (ServiceOverloadedException)
         {
@@ -30,11 +31,25 @@ internal sealed class EmbeddedEventPublisher(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The commit failed: nothing of this request is stored and the client is told to
-            // retry; the events are also kept in the dead-letter spool for an operator to replay.
-            logger.LogError(ex, "Could not store {Count} events; they are kept in the dead-letter spool", events.Count);
-            await deadLetters.AddAsync(events, ex.Message);
+            if (await deadLetters.AddAsync(events, ex.Message))
+            {
+                logger.LogError(ex, "Could not store {Count} events; they are kept in the dead-letter spool and answered as accepted", events.Count);
+                return Accepted(events);
+            }
+
+            logger.LogError(ex, "Could not store {Count} events nor spool them; the client is told to retry", events.Count);
             return [.. events.Select(_ => PublishOutcome.Failed("The event could not be stored; retry."))];
         }
+    }
+
+    private static PublishOutcome[] Accepted(IReadOnlyList<TelemetryEvent> events)
+    {
+        var outcomes = new PublishOutcome[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            outcomes[i] = PublishOutcome.Accepted(events[i].EventIdText);
+        }
+
+        return outcomes;
     }
 }

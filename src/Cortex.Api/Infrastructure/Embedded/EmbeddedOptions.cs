@@ -52,6 +52,13 @@ public sealed class EmbeddedOptions
     [Range(1, 65_536)]
     public int WalLimitMiB { get; set; } = 256;
 
+    /// <summary>
+    /// How long the startup integrity check (<c>PRAGMA quick_check</c>) may read the database
+    /// before startup goes on without finishing it; zero skips it. Damage it finds refuses the start.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan IntegrityCheckBudget { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often expired events are deleted.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -25,8 +25,11 @@ internal sealed class FileDeadLetterSpool(
 
     public string Name => System.IO.Path.GetFileName(Path);
 
-    /// <summary>Keeps events that could not be stored. Best effort: if the disk is gone too, it logs.</summary>
-    public async Task AddAsync(IReadOnlyList<TelemetryEvent> events, string reason)
+    /// <summary>
+    /// Appends the events and syncs the file (and, when it is new, its directory entry) before
+    /// returning true: only then may the caller answer for them. False when that failed (logged).
+    /// </summary>
+    public async Task<bool> AddAsync(IReadOnlyList<TelemetryEvent> events, string reason)
     {
         var lines = new StringBuilder();
         foreach (var e in events)
@@ -39,16 +42,48 @@ internal sealed class FileDeadLetterSpool(
         await _lock.WaitAsync();
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            await File.AppendAllTextAsync(Path, lines.ToString());
+            Append(Encoding.UTF8.GetBytes(lines.ToString()));
+            return true;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             logger.LogError(ex, "Could not spool {Count} events that failed to store", events.Count);
+            return false;
         }
         finally
         {
             _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes whole lines after the last complete one: a line torn by a crash during an earlier
+    /// append is ended first, so it spoils only itself. Returns once the bytes are on disk.
+    /// </summary>
+    private void Append(byte[] lines)
+    {
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(directory);
+        var created = !File.Exists(Path);
+        using (var file = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0))
+        {
+            if (file.Length > 0)
+            {
+                file.Seek(-1, SeekOrigin.End);
+                if (file.ReadByte() != '\n')
+                {
+                    file.WriteByte((byte)'\n');
+                }
+            }
+
+            file.Seek(0, SeekOrigin.End);
+            file.Write(lines);
+            DurableFile.Sync(file.SafeFileHandle, Path);
+        }
+
+        if (created)
+        {
+            DurableFile.SyncDirectory(directory);
         }
     }
 
@@ -124,7 +159,7 @@ internal sealed class FileDeadLetterSpool(
         var entries = new List<SpoolEntry>();
         foreach (var line in await File.ReadAllLinesAsync(Path, cancellationToken))
         {
-            if (line.Length > 0 && JsonSerializer.Deserialize<SpoolEntry>(line) is { } entry)
+            if (line.Length > 0 && Parse(line) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -147,11 +182,37 @@ internal sealed class FileDeadLetterSpool(
             var remaining = (await ReadUnlockedAsync(cancellationToken)).Where(e => !ids.Contains(e.Id));
             var temporary = Path + ".tmp";
             await File.WriteAllLinesAsync(temporary, remaining.Select(e => JsonSerializer.Serialize(e)), cancellationToken);
-            File.Move(temporary, Path, overwrite: true);
+            SyncAndReplace(temporary);
         }
         finally
         {
             _lock.Release();
+        }
+    }
+
+    /// <summary>The rewritten spool is on disk before it replaces the old one, and the rename is on disk before replayed entries count as gone.</summary>
+    private void SyncAndReplace(string temporary)
+    {
+        using (var handle = File.OpenHandle(temporary, FileMode.Open, FileAccess.ReadWrite))
+        {
+            DurableFile.Sync(handle, temporary);
+        }
+
+        File.Move(temporary, Path, overwrite: true);
+        DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(Path)!);
+    }
+
+    /// <summary>An entry, or null for a line a crash tore during its append (that request was never answered as accepted).</summary>
+    private SpoolEntry? Parse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SpoolEntry>(line);
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning(ex, "Skipping a torn line in the dead-letter spool {Path}", Path);
+            return null;
         }
     }
 

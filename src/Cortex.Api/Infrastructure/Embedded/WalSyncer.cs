@@ -9,7 +9,7 @@ namespace Cortex.Api.Infrastructure.Embedded;
 /// appended in commit order. The writer no longer waits for the disk, which measured about 7 %
 /// more batch throughput (docs/performance.md).
 /// If a sync fails, nothing written since the last good sync can be promised: those jobs fail
-/// (their events go to the dead-letter spool and the client is told to retry), every later job
+/// (their events go to the dead-letter spool, see <see cref="EmbeddedEventPublisher"/>), every later job
 /// fails without another attempt, and <see cref="Failure"/> makes the store refuse writes and
 /// report itself not ready.
 /// </summary>

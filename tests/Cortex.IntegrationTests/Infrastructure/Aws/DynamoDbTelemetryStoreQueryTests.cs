@@ -2,8 +2,10 @@ using Cortex.Api.Events;
 using Cortex.Api.Infrastructure.Aws;
 using Cortex.Api.Infrastructure.Embedded;
 using Cortex.Api.Ports;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -30,7 +32,8 @@ public sealed class DynamoDbTelemetryStoreQueryTests : IClassFixture<AwsResource
     {
         var events = Dataset();
         var dynamo = CreateStore();
-        await using var sqlite = CreateSqliteStore(out var directory);
+        await using var sqliteServices = CreateSqliteServices(out var directory);
+        var sqlite = sqliteServices.GetRequiredService<SqliteTelemetryStore>();
         try
         {
             await dynamo.SaveAsync(events, TestContext.Current.CancellationToken);
@@ -112,14 +115,22 @@ public sealed class DynamoDbTelemetryStoreQueryTests : IClassFixture<AwsResource
 
     private DynamoDbTelemetryStore CreateStore() => new(_aws.Dynamo, Options.Create(_aws.Options), _clock);
 
-    private SqliteTelemetryStore CreateSqliteStore(out string directory)
+    /// <summary>The embedded store as the app wires it, on a file of its own, unsynced (only query results are compared).</summary>
+    private ServiceProvider CreateSqliteServices(out string directory)
     {
         directory = Path.Combine(Path.GetTempPath(), "cortex-it", Guid.NewGuid().ToString("N"));
-        return new SqliteTelemetryStore(
-            Options.Create(new EmbeddedOptions { DatabasePath = Path.Combine(directory, "cortex.db"), Synchronous = "NORMAL" }),
-            new HostingEnvironment { ContentRootPath = directory },
-            _clock,
-            NullLogger<SqliteTelemetryStore>.Instance);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{EmbeddedOptions.SectionName}:DatabasePath"] = Path.Combine(directory, "cortex.db"),
+            [$"{EmbeddedOptions.SectionName}:Synchronous"] = "NORMAL",
+        }).Build();
+        return new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<IHostEnvironment>(new HostingEnvironment { ContentRootPath = directory })
+            .AddSingleton<TimeProvider>(_clock)
+            .AddCortexEmbedded()
+            .BuildServiceProvider();
     }
 
     private sealed class PageComparer : IEqualityComparer<EventPage>

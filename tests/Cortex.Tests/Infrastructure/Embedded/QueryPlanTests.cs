@@ -77,7 +77,7 @@ public sealed class QueryPlanTests : IDisposable
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteTelemetryStore.QueryText(query, command);
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteEventQueries.QueryText(query, command);
         var plan = new List<string>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -1,0 +1,95 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Cortex.Api.Infrastructure.Embedded;
+
+/// <summary>
+/// The tables and indexes, and how a file is brought to this build's version. The version is
+/// kept in <c>PRAGMA user_version</c>: 0 on a file without tables, then 1 for the schema below.
+/// A later version adds one migration to <see cref="Current"/>: the statements that take a file
+/// from the version before it. A file with a version this build does not know is refused.
+/// </summary>
+internal sealed class SqliteSchema
+{
+    /// <summary>
+    /// Version 1. The event id is the UUID's 16 bytes in RFC 9562 (big-endian) order, which sorts
+    /// like its text and keeps every index entry short (each index carries the key). The type
+    /// index is by second, then id (see <see cref="SqliteEventQueries"/>); there is no index on
+    /// time alone: a query without source or type merges the type index's ranges.
+    /// </summary>
+    private const string VersionOne = """
+        CREATE TABLE events (
+            event_id   BLOB    NOT NULL PRIMARY KEY,
+            ts_ms      INTEGER NOT NULL,
+            source     TEXT    NOT NULL,
+            event_type TEXT    NOT NULL,
+            severity   TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_type_second ON events (event_type, ts_ms / 1000, event_id, ts_ms);
+        CREATE INDEX ix_events_expiry ON events (expires_at);
+        """;
+
+    private readonly IReadOnlyList<string> _migrations;
+
+    /// <param name="migrations">The statements that take version 1 to 2, 2 to 3, and so on.</param>
+    public SqliteSchema(IReadOnlyList<string> migrations)
+    {
+        _migrations = migrations;
+    }
+
+    /// <summary>This build's schema.</summary>
+    public static SqliteSchema Current { get; } = new([]);
+
+    public int Version => 1 + _migrations.Count;
+
+    /// <summary>
+    /// Creates the schema in a file without tables, or migrates an older one, in one transaction;
+    /// a failed migration leaves the file as it was. Writes <c>user_version</c> every time, so the
+    /// transaction also creates the WAL file (and, with synchronous=FULL, syncs it).
+    /// </summary>
+    /// <exception cref="DatabaseUnusableException">The file's version is unknown to this build.</exception>
+    public void Apply(SqliteConnection connection, string path, ILogger logger)
+    {
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
+        var tables = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table';"), CultureInfo.InvariantCulture);
+        if (version > Version || (version == 0 && tables > 0))
+        {
+            throw new DatabaseUnusableException(path,
+                $"it has schema version {version}, which this build does not know (it reads version 1 to {Version}); a newer or a development build of Cortex wrote it. Run that build, or point Cortex:Embedded:DatabasePath at another file");
+        }
+
+        using var transaction = connection.BeginTransaction();
+        if (version == 0)
+        {
+            Execute(connection, transaction, VersionOne);
+            version = 1;
+        }
+
+        for (var from = version; from < Version; from++)
+        {
+            Execute(connection, transaction, _migrations[from - 1]);
+            logger.LogInformation("Migrated {Path} from schema version {From} to {To}", path, from, from + 1);
+        }
+
+        Execute(connection, transaction, $"PRAGMA user_version={Version};");
+        transaction.Commit();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

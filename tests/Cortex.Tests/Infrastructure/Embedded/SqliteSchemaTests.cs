@@ -1,0 +1,133 @@
+using Cortex.Api.Infrastructure.Embedded;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Cortex.Tests.Api;
+
+namespace Cortex.Tests.Infrastructure.Embedded;
+
+/// <summary>
+/// The database file outlives the binary. It carries its schema version; a new file starts at
+/// version 1, a later build migrates an older file in one transaction, and a file whose version
+/// this build does not know is refused with that version in the message.
+/// </summary>
+public sealed class SqliteSchemaTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("cortex-schema-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "cortex.db");
+
+    [Fact]
+    public async Task ANewFileStoresEventIdsAsSixteenBytesAndDocumentsAsTextAtVersionOne()
+    {
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
+        using var client = app.CreateClient("fresh-writer");
+        var eventId = await PostAcceptedAsync(client, Event(Unique("fresh")));
+
+        using var connection = Open();
+        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id FROM events";
+        var stored = Assert.IsType<byte[]>(command.ExecuteScalar());
+        Assert.Equal(Guid.Parse(eventId), new Guid(stored, bigEndian: true));
+        Assert.Equal("text", Scalar(connection, "SELECT DISTINCT typeof(document) FROM events;"));
+    }
+
+    [Fact]
+    public void AFileFromANewerBuildIsRefusedWithItsVersion()
+    {
+        Execute("PRAGMA user_version=99;");
+
+        var error = Assert.Throws<DatabaseUnusableException>(() => Apply(SqliteSchema.Current));
+
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+        Assert.Contains(DatabasePath, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFileWithTablesButNoSchemaVersionIsRefusedNotOverwritten()
+    {
+        Execute("CREATE TABLE events (event_id TEXT PRIMARY KEY, document TEXT);");
+
+        var error = Assert.Throws<DatabaseUnusableException>(() => Apply(SqliteSchema.Current));
+
+        Assert.Contains("schema version 0", error.Message, StringComparison.Ordinal);
+        using var connection = Open();
+        Assert.Equal(0L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal("TEXT", Scalar(connection, "SELECT type FROM pragma_table_info('events') WHERE name = 'event_id';"));
+    }
+
+    [Fact]
+    public void AMigrationTakesAnOlderFileToTheNextVersionAndKeepsItsRows()
+    {
+        Apply(SqliteSchema.Current);
+        Execute("INSERT INTO events VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');");
+        var next = new SqliteSchema(["ALTER TABLE events ADD COLUMN note TEXT;"]);
+
+        Apply(next);
+
+        using var connection = Open();
+        Assert.Equal(2L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'note';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
+    }
+
+    [Fact]
+    public void AFailingMigrationLeavesTheFileAtItsVersionWithNothingChanged()
+    {
+        Apply(SqliteSchema.Current);
+        var broken = new SqliteSchema(["ALTER TABLE events ADD COLUMN note TEXT;", "INSERT INTO no_such_table VALUES (1);"]);
+
+        Assert.Throws<SqliteException>(() => Apply(broken));
+
+        using var connection = Open();
+        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(0L, Scalar(connection, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'note';"));
+    }
+
+    [Fact]
+    public void ApplyingTheCurrentSchemaTwiceChangesNothing()
+    {
+        Apply(SqliteSchema.Current);
+        Execute("INSERT INTO events VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');");
+
+        Apply(SqliteSchema.Current);
+
+        using var connection = Open();
+        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private void Apply(SqliteSchema schema)
+    {
+        using var connection = Open();
+        schema.Apply(connection, DatabasePath, NullLogger.Instance);
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
