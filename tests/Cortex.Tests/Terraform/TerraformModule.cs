@@ -6,8 +6,9 @@ namespace Cortex.Tests.Terraform;
 
 /// <summary>
 /// The .tf files of one directory as JSON, converted by terraform/tests/hcl2json.mjs
-/// (@cdktf/hcl2json, pinned in terraform/tests/package-lock.json). Runs <c>npm ci</c> there first
-/// when node_modules is missing, so a fresh clone needs only <c>dotnet test</c>.
+/// (@cdktf/hcl2json, pinned in terraform/tests/package-lock.json). <see cref="RunToolAsync"/>
+/// runs <c>npm ci</c> there first when a pinned package is missing, so a fresh clone needs only
+/// <c>dotnet test</c>.
 /// </summary>
 internal sealed class TerraformModule
 {
@@ -56,10 +57,7 @@ internal sealed class TerraformModule
 
     private static async Task<TerraformModule> ConvertAsync(string directory)
     {
-        var tools = Path.Combine(RepositoryRoot, "terraform", "tests");
-        await EnsureNodeModulesAsync(tools);
-
-        var json = await RunAsync("node", tools, TimeSpan.FromMinutes(2), Path.Combine(tools, "hcl2json.mjs"), directory);
+        var json = await RunToolAsync("hcl2json.mjs", directory);
         using var document = JsonDocument.Parse(json);
 
         var resources = new List<TerraformBlock>();
@@ -110,12 +108,21 @@ internal sealed class TerraformModule
         }
     }
 
+    /// <summary>Runs one of the node scripts in terraform/tests on a module directory and returns its standard output.</summary>
+    public static async Task<string> RunToolAsync(string script, string directory)
+    {
+        var tools = Path.Combine(RepositoryRoot, "terraform", "tests");
+        await EnsureNodeModulesAsync(tools);
+        return await RunAsync("node", tools, TimeSpan.FromMinutes(2), Path.Combine(tools, script), directory);
+    }
+
     private static async Task EnsureNodeModulesAsync(string tools)
     {
         await NpmInstall.WaitAsync();
         try
         {
-            if (!System.IO.Directory.Exists(Path.Combine(tools, "node_modules", "@cdktf", "hcl2json")))
+            var packages = new[] { "hcl2json", "provider-aws" };
+            if (!packages.All(name => System.IO.Directory.Exists(Path.Combine(tools, "node_modules", "@cdktf", name))))
             {
                 await RunAsync("npm", tools, TimeSpan.FromMinutes(5), "ci", "--no-audit", "--no-fund");
             }
