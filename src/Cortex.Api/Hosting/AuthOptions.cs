@@ -14,7 +14,7 @@ public sealed class AuthOptions
     [Required]
     public string Audience { get; set; } = "cortex-api";
 
-    /// <summary>The HS256 shared key, at least 32 bytes of UTF-8. In AWS it comes from SSM/Secrets Manager through an environment variable.</summary>
+    /// <summary>The HS256 shared key, at least 32 bytes of UTF-8. Deployed, it comes from SSM (<see cref="SigningKeyParameterOptions"/>).</summary>
     public string? SigningKey { get; set; }
 
     /// <summary>An OIDC authority (for example a Cognito user pool); when set, RS256/ES256 keys come from its metadata.</summary>

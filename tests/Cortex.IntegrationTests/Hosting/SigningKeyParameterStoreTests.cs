@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Amazon.SimpleSystemsManagement;
+using Amazon.SimpleSystemsManagement.Model;
+using Cortex.Api.Hosting;
+using Cortex.Api.Infrastructure.Aws.Local;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cortex.IntegrationTests.Hosting;
+
+/// <summary>The signing key read from an SSM SecureString at startup, against the emulator's Parameter Store.</summary>
+public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsyncDisposable
+{
+    private readonly string _prefix = $"/cortex-tests/{Guid.NewGuid():N}";
+    private readonly List<string> _created = [];
+    private ServiceProvider? _aws;
+
+    [Fact]
+    public async Task TheKeyInTheSecureStringSignsTheTokensTheAppAccepts()
+    {
+        const string key = "cortex-key-from-parameter-store-0123456789abcdef";
+        var name = await PutAsync("signing-key", key, ParameterType.SecureString);
+        using var app = new ParameterStoreApplication(emulator, name);
+
+        using var accepted = await GetEventsAsync(app, key);
+        using var refused = await GetEventsAsync(app, "a-different-key-of-at-least-32-bytes-0123456789");
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task AMissingParameterStopsTheAppWithItsName()
+    {
+        var name = $"{_prefix}/never-created";
+        using var app = new ParameterStoreApplication(emulator, name);
+
+        var error = StartupError(app);
+
+        Assert.Contains($"SSM parameter {name}", error, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APlainStringParameterIsRefused()
+    {
+        var name = await PutAsync("plain", "cortex-key-stored-in-plain-text-0123456789abcdef", ParameterType.String);
+        using var app = new ParameterStoreApplication(emulator, name);
+
+        var error = StartupError(app);
+
+        Assert.Contains("must be a SecureString", error, StringComparison.Ordinal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_aws is not null)
+        {
+            var ssm = _aws.GetRequiredService<IAmazonSimpleSystemsManagement>();
+            foreach (var name in _created)
+            {
+                await ssm.DeleteParameterAsync(new DeleteParameterRequest { Name = name });
+            }
+
+            await _aws.DisposeAsync();
+        }
+    }
+
+    private async Task<string> PutAsync(string leaf, string value, ParameterType type)
+    {
+        emulator.EnsureAvailable();
+        if (_aws is null)
+        {
+            var services = new ServiceCollection();
+            services.AddDefaultAWSOptions(AwsLocalServices.EmulatorOptions(emulator.Endpoint));
+            services.AddAWSService<IAmazonSimpleSystemsManagement>();
+            _aws = services.BuildServiceProvider();
+        }
+
+        var name = $"{_prefix}/{leaf}";
+        await _aws.GetRequiredService<IAmazonSimpleSystemsManagement>().PutParameterAsync(
+            new PutParameterRequest { Name = name, Value = value, Type = type },
+            TestContext.Current.CancellationToken);
+        _created.Add(name);
+        return name;
+    }
+
+    private static async Task<HttpResponseMessage> GetEventsAsync(WebApplicationFactory<Program> app, string signingKey)
+    {
+        using var client = app.CreateClient();
+        var auth = new AuthOptions { SigningKey = signingKey, Issuer = "cortex", Audience = "cortex-api" };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer", TokenIssuer.Create(auth, "parameter-store-test", Scopes.All, TimeSpan.FromMinutes(10)));
+        return await client.GetAsync(new Uri("/events?limit=1", UriKind.Relative), TestContext.Current.CancellationToken);
+    }
+
+    private static string StartupError(WebApplicationFactory<Program> app)
+    {
+        var error = Record.Exception(() => app.CreateClient());
+        Assert.NotNull(error);
+        return error.ToString();
+    }
+
+    /// <summary>The app in Embedded mode whose only AWS dependency is the signing key parameter.</summary>
+    private sealed class ParameterStoreApplication(AwsEmulator emulator, string parameterName) : WebApplicationFactory<Program>
+    {
+        private readonly string _directory = Path.Combine(Path.GetTempPath(), "cortex-tests", Guid.NewGuid().ToString("N"));
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            emulator.EnsureAvailable();
+            builder.UseEnvironment("Production");
+            builder.UseSetting("Cortex:Mode", "Embedded");
+            builder.UseSetting("Cortex:Embedded:DatabasePath", Path.Combine(_directory, "cortex.db"));
+            builder.UseSetting("Cortex:Embedded:DeadLetterPath", Path.Combine(_directory, "dead-letters.jsonl"));
+            builder.UseSetting("Cortex:Auth:Issuer", "cortex");
+            builder.UseSetting("Cortex:Auth:Audience", "cortex-api");
+            builder.UseSetting("Cortex:Auth:SigningKeyParameter", parameterName);
+            builder.ConfigureTestServices(services => services.AddDefaultAWSOptions(AwsLocalServices.EmulatorOptions(emulator.Endpoint)));
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing && Directory.Exists(_directory))
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
+    }
+}
