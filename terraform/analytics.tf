@@ -1,8 +1,7 @@
-# Glue table over the data lake and an Athena workgroup with operator queries. Skipped on
-# LocalStack (Glue and Athena are Pro features there), as the original did.
+# Glue table over the data lake and an Athena workgroup with operator queries.
 
 locals {
-  glue_table_reference = "\"${local.resources.glue_database}\".\"${local.resources.glue_table}\""
+  glue_table_reference = "\"${local.names.glue_database}\".\"${local.resources.glue_table}\""
   # Partition projection prunes on these literals; every saved query filters the partitions
   # so no query scans the whole lake.
   today_filter = "year = year(current_date) AND month = month(current_date) AND day = day(current_date)"
@@ -77,15 +76,13 @@ locals {
 }
 
 resource "aws_glue_catalog_database" "telemetry" {
-  count       = local.analytics_enabled ? 1 : 0
-  name        = local.resources.glue_database
+  name        = local.names.glue_database
   description = "Cortex telemetry data lake"
 }
 
 resource "aws_glue_catalog_table" "events" {
-  count         = local.analytics_enabled ? 1 : 0
   name          = local.resources.glue_table
-  database_name = aws_glue_catalog_database.telemetry[0].name
+  database_name = aws_glue_catalog_database.telemetry.name
   description   = "Cortex events, one JSON object per line, partitioned by the event's UTC timestamp."
   table_type    = "EXTERNAL_TABLE"
 
@@ -139,7 +136,11 @@ resource "aws_glue_catalog_table" "events" {
       }
     }
 
-    # data stays a JSON string (its keys vary by event type): read it with json_extract_scalar.
+    # Every field the lake's lines hold (the event as the app publishes it in the bus entry's
+    # detail). data stays a JSON string (its keys vary by event type): read it with
+    # json_extract_scalar. ttl is when the DynamoDB copy expires (epoch seconds); the lake keeps
+    # the line until its own lifecycle rule deletes it. traceparent is the W3C trace context,
+    # which joins a line to its trace.
     dynamic "columns" {
       for_each = [
         ["event_id", "string"],
@@ -155,6 +156,8 @@ resource "aws_glue_catalog_table" "events" {
         ["request_id", "string"],
         ["source_ip", "string"],
         ["submitted_by", "string"],
+        ["ttl", "bigint"],
+        ["traceparent", "string"],
       ]
       content {
         name = columns.value[0]
@@ -165,8 +168,7 @@ resource "aws_glue_catalog_table" "events" {
 }
 
 resource "aws_athena_workgroup" "analytics" {
-  count         = local.analytics_enabled ? 1 : 0
-  name          = local.resources.athena_workgroup
+  name          = local.names.athena_workgroup
   description   = "Cortex operators' queries over the telemetry data lake"
   force_destroy = true
 
@@ -186,11 +188,11 @@ resource "aws_athena_workgroup" "analytics" {
 }
 
 resource "aws_athena_named_query" "operator" {
-  for_each = { for name, query in local.athena_queries : name => query if local.analytics_enabled }
+  for_each = local.athena_queries
 
   name        = each.key
   description = each.value.description
-  workgroup   = aws_athena_workgroup.analytics[0].id
-  database    = aws_glue_catalog_database.telemetry[0].name
+  workgroup   = aws_athena_workgroup.analytics.id
+  database    = aws_glue_catalog_database.telemetry.name
   query       = each.value.query
 }

@@ -1,7 +1,8 @@
-# REST API with exactly the public routes. There is no {proxy+} and no ANY method: the
-# internal pass-through path (resources.json lambda.pass_through_path) must not be reachable
-# from the internet, and a catch-all would route it to the function. JWTs are validated by the
-# app (DESIGN.md section 5), so the methods use no API Gateway authorizer.
+# REST API with exactly the public routes: the API and the operator endpoints (scope
+# events:admin, checked by the app like every scope). There is no {proxy+} and no ANY method:
+# the internal pass-through path (resources.json lambda.pass_through_path) must not be
+# reachable from the internet, and a catch-all would route it to the function. JWTs are
+# validated by the app (DESIGN.md section 5), so the methods use no API Gateway authorizer.
 
 locals {
   api_routes = {
@@ -11,6 +12,9 @@ locals {
     get_event         = { method = "GET", path = "/events/{event_id}" }
     get_health        = { method = "GET", path = "/health" }
     get_health_ready  = { method = "GET", path = "/health/ready" }
+    get_dead_letters  = { method = "GET", path = "/operations/dead-letters" }
+    replay_dead       = { method = "POST", path = "/operations/dead-letters/replay" }
+    purge_dead        = { method = "POST", path = "/operations/dead-letters/purge" }
   }
 
   api_resource_ids = {
@@ -19,6 +23,10 @@ locals {
     "/events/{event_id}" = aws_api_gateway_resource.event.id
     "/health"            = aws_api_gateway_resource.health.id
     "/health/ready"      = aws_api_gateway_resource.health_ready.id
+
+    "/operations/dead-letters"        = aws_api_gateway_resource.dead_letters.id
+    "/operations/dead-letters/replay" = aws_api_gateway_resource.dead_letters_replay.id
+    "/operations/dead-letters/purge"  = aws_api_gateway_resource.dead_letters_purge.id
   }
 }
 
@@ -60,6 +68,30 @@ resource "aws_api_gateway_resource" "health_ready" {
   rest_api_id = aws_api_gateway_rest_api.api.id
   parent_id   = aws_api_gateway_resource.health.id
   path_part   = "ready"
+}
+
+resource "aws_api_gateway_resource" "operations" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
+  path_part   = "operations"
+}
+
+resource "aws_api_gateway_resource" "dead_letters" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_resource.operations.id
+  path_part   = "dead-letters"
+}
+
+resource "aws_api_gateway_resource" "dead_letters_replay" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_resource.dead_letters.id
+  path_part   = "replay"
+}
+
+resource "aws_api_gateway_resource" "dead_letters_purge" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_resource.dead_letters.id
+  path_part   = "purge"
 }
 
 resource "aws_api_gateway_method" "route" {
@@ -112,6 +144,10 @@ resource "aws_api_gateway_deployment" "api" {
         aws_api_gateway_resource.event,
         aws_api_gateway_resource.health,
         aws_api_gateway_resource.health_ready,
+        aws_api_gateway_resource.operations,
+        aws_api_gateway_resource.dead_letters,
+        aws_api_gateway_resource.dead_letters_replay,
+        aws_api_gateway_resource.dead_letters_purge,
       ] : resource.id],
       [for method in aws_api_gateway_method.route : method.id],
       [for integration in aws_api_gateway_integration.route : integration.id],
@@ -128,6 +164,16 @@ resource "aws_api_gateway_deployment" "api" {
 resource "aws_cloudwatch_log_group" "api_access" {
   name              = "/aws/apigateway/${local.function_name}/access"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.cortex.arn
+}
+
+# The execution log group API Gateway writes to (logging_level below). Created here, before the
+# stage, so it has a retention, is encrypted and goes with terraform destroy; API Gateway would
+# otherwise create it itself, without either, and leave it behind.
+resource "aws_cloudwatch_log_group" "api_execution" {
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.cortex.arn
 }
 
 resource "aws_api_gateway_stage" "api" {
@@ -157,7 +203,7 @@ resource "aws_api_gateway_stage" "api" {
     })
   }
 
-  depends_on = [aws_api_gateway_account.this]
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.api_execution]
 }
 
 resource "aws_api_gateway_method_settings" "all" {

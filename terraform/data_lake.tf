@@ -15,6 +15,13 @@ locals {
 resource "aws_s3_bucket" "data_lake" {
   bucket        = local.data_lake_bucket
   force_destroy = var.data_lake_force_destroy
+
+  lifecycle {
+    precondition {
+      condition     = length(local.data_lake_bucket) <= 63
+      error_message = "The data lake bucket name ${local.data_lake_bucket} is longer than S3's 63 characters: shorten name_prefix or set data_lake_bucket_name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "data_lake" {
@@ -144,8 +151,9 @@ resource "aws_s3_bucket_policy" "data_lake" {
 }
 
 resource "aws_cloudwatch_log_group" "firehose" {
-  name              = "/aws/kinesisfirehose/${local.resources.firehose_stream}"
+  name              = "/aws/kinesisfirehose/${local.names.firehose_stream}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.cortex.arn
 }
 
 resource "aws_cloudwatch_log_stream" "firehose_s3" {
@@ -154,7 +162,7 @@ resource "aws_cloudwatch_log_stream" "firehose_s3" {
 }
 
 resource "aws_kinesis_firehose_delivery_stream" "events" {
-  name        = local.resources.firehose_stream
+  name        = local.names.firehose_stream
   destination = "extended_s3"
 
   server_side_encryption {

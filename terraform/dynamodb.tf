@@ -2,7 +2,7 @@
 # second item; three GSIs (by source, by type shard, by time shard) sort on ts_id, and the type and
 # time indexes are write-sharded. Names and keys come from resources.json (table.*).
 resource "aws_dynamodb_table" "events" {
-  name                        = local.table.name
+  name                        = local.names.table
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = local.table.hash_key
   deletion_protection_enabled = var.table_deletion_protection

@@ -1,9 +1,9 @@
 resource "aws_cloudwatch_event_bus" "events" {
-  name = local.resources.event_bus
+  name = local.names.event_bus
 }
 
 resource "aws_cloudwatch_event_rule" "to_sqs" {
-  name           = local.resources.rules.to_sqs.name
+  name           = local.names.rule_to_sqs
   description    = "Cortex events to the consumer queue (DynamoDB)."
   event_bus_name = aws_cloudwatch_event_bus.events.name
   event_pattern  = jsonencode(local.resources.rules.to_sqs.event_pattern)
@@ -30,7 +30,7 @@ resource "aws_cloudwatch_event_target" "to_sqs" {
 }
 
 resource "aws_cloudwatch_event_rule" "to_firehose" {
-  name           = local.resources.rules.to_firehose.name
+  name           = local.names.rule_to_firehose
   description    = "Cortex events to the S3 data lake (Firehose)."
   event_bus_name = aws_cloudwatch_event_bus.events.name
   event_pattern  = jsonencode(local.resources.rules.to_firehose.event_pattern)

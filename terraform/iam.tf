@@ -48,6 +48,8 @@ data "aws_iam_policy_document" "lambda" {
     resources = [aws_cloudwatch_event_bus.events.arn]
   }
 
+  # The event source mapping receives and deletes with the function's role; the operator
+  # endpoints' replay sends dead letters back here (SqsDeadLetterQueue).
   statement {
     sid = "ConsumeTheEventsQueue"
     actions = [
@@ -55,14 +57,34 @@ data "aws_iam_policy_document" "lambda" {
       "sqs:DeleteMessage",
       "sqs:ChangeMessageVisibility",
       "sqs:GetQueueAttributes",
+      "sqs:SendMessage",
     ]
     resources = [aws_sqs_queue.events.arn]
   }
 
+  # Exactly the calls of the operator endpoints (/operations/dead-letters: peek, replay, purge)
+  # and the depth gauge. StartMessageMoveTask also needs receive/delete/attributes on the
+  # source and SendMessage on the destination, both granted here and above.
   statement {
-    sid       = "InspectTheDeadLetterQueue"
-    actions   = ["sqs:GetQueueAttributes"]
+    sid = "OperateTheDeadLetterQueue"
+    actions = [
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:PurgeQueue",
+      "sqs:StartMessageMoveTask",
+    ]
     resources = [aws_sqs_queue.events_dlq.arn]
+  }
+
+  # The signing key, read once at startup. A SecureString under the AWS managed aws/ssm key
+  # needs no KMS grant here (that key's policy lets SSM decrypt for any caller allowed
+  # ssm:GetParameter); a customer managed key is granted below.
+  statement {
+    sid       = "ReadTheSigningKey"
+    actions   = ["ssm:GetParameter"]
+    resources = [local.signing_key_parameter_arn]
   }
 
   statement {
@@ -85,6 +107,29 @@ resource "aws_iam_role_policy" "lambda" {
   name   = "${local.function_name}-lambda"
   role   = aws_iam_role.lambda.id
   policy = data.aws_iam_policy_document.lambda.json
+}
+
+data "aws_iam_policy_document" "signing_key_kms" {
+  count = var.signing_key_kms_key_arn == null ? 0 : 1
+
+  statement {
+    sid       = "DecryptTheSigningKey"
+    actions   = ["kms:Decrypt"]
+    resources = [var.signing_key_kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["ssm.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "signing_key_kms" {
+  count  = var.signing_key_kms_key_arn == null ? 0 : 1
+  name   = "${local.function_name}-signing-key-kms"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.signing_key_kms[0].json
 }
 
 # --- EventBridge -> Firehose ------------------------------------------------------------------
@@ -207,32 +252,23 @@ resource "aws_iam_role" "apigateway_logging" {
 }
 
 data "aws_iam_policy_document" "apigateway_logging" {
-  # Scoped to this API's access log group and its execution log groups rather than AWS's
-  # AmazonAPIGatewayPushToCloudWatchLogs (which grants every log group). If other APIs in this
-  # account and region need logging, set manage_api_gateway_account = false and manage the
-  # account role where those APIs live.
+  # WILDCARD EXCEPTION (allow-listed): the account setting's role serves every REST API of the
+  # account and region, and API Gateway validates it by writing to its own log group
+  # (/aws/apigateway/welcome) before it accepts it. A role scoped to this API's log groups is
+  # rejected, so this grants what AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, limited to
+  # log groups of this account and region.
   statement {
-    sid = "WriteThisApisLogs"
+    sid = "PushToCloudWatchLogsInThisRegion"
     actions = [
       "logs:CreateLogGroup",
       "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
       "logs:DescribeLogStreams",
       "logs:PutLogEvents",
+      "logs:GetLogEvents",
+      "logs:FilterLogEvents",
     ]
-    resources = [
-      aws_cloudwatch_log_group.api_access.arn,
-      "${aws_cloudwatch_log_group.api_access.arn}:log-stream:*",
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}",
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}:log-stream:*",
-    ]
-  }
-
-  # Listing only (names and settings, no log data), as AWS's API Gateway logging policy grants;
-  # DescribeLogGroups cannot be narrowed below the account and region.
-  statement {
-    sid       = "ListLogGroupsInThisRegion"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
+    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"]
   }
 }
 

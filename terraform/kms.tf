@@ -1,11 +1,12 @@
 # One customer managed key for what AWS managed keys cannot do here:
 # - the alerts topic: CloudWatch alarms cannot publish to a topic encrypted with aws/sns,
 #   because that key's policy cannot grant cloudwatch.amazonaws.com;
-# - the function's environment, which carries the signing key: with the default aws/lambda key
-#   anyone allowed lambda:GetFunctionConfiguration reads it in the console; with this key they
-#   also need kms:Decrypt on it.
+# - the log groups (function, API access and execution, Firehose): CloudWatch Logs encrypts
+#   only with a customer managed key;
+# - the function's environment (resource names and settings, no secret): reading it in the
+#   console then also needs kms:Decrypt on this key.
 resource "aws_kms_key" "cortex" {
-  description             = "Cortex: alerts topic and Lambda environment encryption"
+  description             = "Cortex: alerts topic, log groups and Lambda environment encryption"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.kms_key.json
@@ -49,6 +50,35 @@ data "aws_iam_policy_document" "kms_key" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+  }
+
+  # WILDCARD EXCEPTION (allow-listed): resource "*" in a key policy is the key itself. The
+  # encryption context limits it to log groups of this account and region (AWS's documented
+  # statement for encrypting log groups).
+  statement {
+    sid    = "LetCloudWatchLogsEncryptThisAccountsLogGroups"
+    effect = "Allow"
+    actions = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:DescribeKey",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
     }
   }
 }

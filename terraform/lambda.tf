@@ -1,11 +1,10 @@
 # One function serves the API and consumes the queue: the Lambda Web Adapter turns API Gateway
 # requests into HTTP requests to Kestrel and POSTs SQS batches to the internal pass-through path
-# (DESIGN.md section 2). Runtime dotnet10 (provider >= 6.27.0 knows it, see versions.tf) with the
+# (DESIGN.md section 2). Runtime dotnet10 (provider 6.27.0 knows it, see versions.tf) with the
 # adapter's /opt/bootstrap exec wrapper; package.sh builds the framework-dependent ReadyToRun zip.
 
 locals {
-  # The function's settings (names from COMMON.md). A local, not an inline map, so the policy
-  # tests can read every value.
+  # The function's settings. A local, not an inline map, so the policy tests can read every value.
   lambda_environment = {
     # Lambda Web Adapter
     AWS_LAMBDA_EXEC_WRAPPER      = "/opt/bootstrap"
@@ -28,7 +27,9 @@ locals {
     Cortex__Aws__WriteShards        = tostring(local.table.write_shards)
     Cortex__Aws__EventSourcePrefix  = local.resources.event_source_prefix
     Cortex__Aws__Poller__Enabled    = "false"
-    Cortex__Auth__SigningKey        = data.aws_ssm_parameter.signing_key.value
+    # The app reads the key from this SecureString at startup: it is in neither the function's
+    # configuration nor the Terraform state.
+    Cortex__Auth__SigningKeyParameter = local.signing_key_parameter
   }
 
   # ADOT collector layer (optional): the app sends OTLP to the collector on localhost, whose
@@ -56,14 +57,10 @@ locals {
   }
 }
 
-data "aws_ssm_parameter" "signing_key" {
-  name            = local.signing_key_parameter
-  with_decryption = true
-}
-
 resource "aws_cloudwatch_log_group" "lambda" {
   name              = "/aws/lambda/${local.function_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.cortex.arn
 }
 
 resource "aws_lambda_function" "api" {
@@ -96,7 +93,6 @@ resource "aws_lambda_function" "api" {
       local.lambda_environment,
       local.lambda_auth_environment,
       var.enable_adot_collector ? local.adot_environment : {},
-      { for name, value in { AWS__ServiceURL = var.localstack_lambda_endpoint } : name => value if var.use_localstack },
     )
   }
 
@@ -104,6 +100,11 @@ resource "aws_lambda_function" "api" {
     precondition {
       condition     = !var.enable_adot_collector || var.adot_collector_layer_arn != null
       error_message = "enable_adot_collector needs adot_collector_layer_arn (the ADOT collector layer of this region and architecture)."
+    }
+
+    precondition {
+      condition     = local.lambda_package.architecture == var.lambda_architecture
+      error_message = "The package was published for ${local.lambda_package.architecture}, but lambda_architecture is ${var.lambda_architecture}: run terraform/package.sh ${var.lambda_architecture}."
     }
 
     precondition {
@@ -123,17 +124,8 @@ resource "aws_lambda_event_source_mapping" "events_queue" {
   function_response_types            = ["ReportBatchItemFailures"]
   batch_size                         = var.consumer_batch_size
   maximum_batching_window_in_seconds = var.consumer_batching_window_seconds
-  # On LocalStack the compose app's in-process poller consumes the queue instead (docs/deploy.md).
-  enabled = !var.use_localstack
 
   scaling_config {
     maximum_concurrency = var.consumer_maximum_concurrency
-  }
-
-  lifecycle {
-    precondition {
-      condition     = var.consumer_batch_size <= 10 || var.consumer_batching_window_seconds >= 1
-      error_message = "consumer_batch_size above 10 needs consumer_batching_window_seconds >= 1 (an SQS event source rule)."
-    }
   }
 }

@@ -1,8 +1,9 @@
 # Alarms to the alerts topic, and one dashboard. Every dead-letter queue alarms as soon as it
 # holds a message: each one means an event that did not reach its destination by itself.
+# alert_email is a required variable, so who hears an alarm is always a written decision.
 
 resource "aws_sns_topic" "alerts" {
-  name              = local.resources.alerts_topic
+  name              = local.names.alerts_topic
   kms_master_key_id = aws_kms_key.cortex.arn
 }
 
@@ -57,6 +58,113 @@ resource "aws_cloudwatch_metric_alarm" "dead_letter_queue_not_empty" {
   dimensions          = { QueueName = each.value }
   statistic           = "Maximum"
   period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# An EventBridge target that keeps failing (FailedInvocations) ends in its DLQ after the retry
+# policy; an event that could not even be written to that DLQ
+# (InvocationsFailedToBeSentToDlq) is lost, so both alarm on the first occurrence.
+locals {
+  event_rules = {
+    to-sqs      = aws_cloudwatch_event_rule.to_sqs.name
+    to-firehose = aws_cloudwatch_event_rule.to_firehose.name
+  }
+
+  event_rule_alarms = merge([
+    for key, rule in local.event_rules : {
+      "${key}-failed-invocations" = {
+        rule        = rule
+        metric      = "FailedInvocations"
+        description = "EventBridge failed to deliver events of rule ${rule} to its target (they are retried, then sent to the target's DLQ)."
+      }
+      "${key}-lost-events" = {
+        rule        = rule
+        metric      = "InvocationsFailedToBeSentToDlq"
+        description = "EventBridge could not deliver events of rule ${rule} to its target nor to the target's DLQ: those events are lost. Check the DLQ's policy and encryption."
+      }
+    }
+  ]...)
+
+  # Reads and writes throttled on the table or any index (on-demand tables throttle above
+  # their peak or the account's table limits).
+  dynamodb_throttle_alarms = merge(
+    {
+      table-writes = { metric = "WriteThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name } }
+      table-reads  = { metric = "ReadThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name } }
+    },
+    merge([
+      for index in local.table.global_secondary_indexes : {
+        "${index.name}-writes" = { metric = "WriteThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name, GlobalSecondaryIndexName = index.name } }
+        "${index.name}-reads"  = { metric = "ReadThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name, GlobalSecondaryIndexName = index.name } }
+      }
+    ]...),
+  )
+}
+
+resource "aws_cloudwatch_metric_alarm" "event_rule" {
+  for_each = local.event_rule_alarms
+
+  alarm_name          = "${each.value.rule}-${each.value.metric}"
+  alarm_description   = each.value.description
+  namespace           = "AWS/Events"
+  metric_name         = each.value.metric
+  dimensions          = { EventBusName = aws_cloudwatch_event_bus.events.name, RuleName = each.value.rule }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
+  for_each = local.dynamodb_throttle_alarms
+
+  alarm_name          = "${aws_dynamodb_table.events.name}-${each.key}-throttled"
+  alarm_description   = "DynamoDB throttled ${each.value.metric} on ${each.key}: the consumer retries through SQS and queries answer 503, so sustained throttling delays storage."
+  namespace           = "AWS/DynamoDB"
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Records Firehose could not partition or deliver go to the errors/ prefix instead of the lake,
+# and each is logged to the stream's error log (cloudwatch_logging_options in data_lake.tf).
+# The log stream receives nothing else, so every log event counts.
+resource "aws_cloudwatch_log_metric_filter" "firehose_error_records" {
+  name           = "${aws_kinesis_firehose_delivery_stream.events.name}-error-records"
+  log_group_name = aws_cloudwatch_log_group.firehose.name
+  pattern        = ""
+
+  metric_transformation {
+    name          = "FirehoseErrorRecords"
+    namespace     = "Cortex/${aws_kinesis_firehose_delivery_stream.events.name}"
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "firehose_error_records" {
+  alarm_name          = "${aws_kinesis_firehose_delivery_stream.events.name}-error-records"
+  alarm_description   = "Firehose wrote records to the data lake's errors/ prefix (partition key extraction or delivery failed): they are not in the Glue table. Inspect errors/ and the Firehose error log."
+  namespace           = aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"

@@ -42,8 +42,8 @@ output "data_lake_bucket" {
 }
 
 output "athena_workgroup" {
-  description = "Athena workgroup with the saved operator queries (null on LocalStack)."
-  value       = local.analytics_enabled ? aws_athena_workgroup.analytics[0].name : null
+  description = "Athena workgroup with the saved operator queries."
+  value       = aws_athena_workgroup.analytics.name
 }
 
 output "alerts_topic_arn" {
@@ -57,14 +57,15 @@ output "dashboard_name" {
 }
 
 output "app_environment" {
-  description = "Settings for running the app elsewhere against this deployment (for example the compose app with its poller on LocalStack). The signing key is not included."
+  description = "Settings for running the app elsewhere against this deployment (for example a container with the in-process poller). The signing key is not included: give the app Cortex__Auth__SigningKeyParameter and ssm:GetParameter on it."
   value = {
-    Cortex__Mode                    = "Aws"
-    Cortex__Aws__EventBusName       = aws_cloudwatch_event_bus.events.name
-    Cortex__Aws__QueueUrl           = aws_sqs_queue.events.url
-    Cortex__Aws__DeadLetterQueueUrl = aws_sqs_queue.events_dlq.url
-    Cortex__Aws__TableName          = aws_dynamodb_table.events.name
-    Cortex__Aws__WriteShards        = tostring(local.table.write_shards)
-    Cortex__Aws__EventSourcePrefix  = local.resources.event_source_prefix
+    Cortex__Mode                      = "Aws"
+    Cortex__Aws__EventBusName         = aws_cloudwatch_event_bus.events.name
+    Cortex__Aws__QueueUrl             = aws_sqs_queue.events.url
+    Cortex__Aws__DeadLetterQueueUrl   = aws_sqs_queue.events_dlq.url
+    Cortex__Aws__TableName            = aws_dynamodb_table.events.name
+    Cortex__Aws__WriteShards          = tostring(local.table.write_shards)
+    Cortex__Aws__EventSourcePrefix    = local.resources.event_source_prefix
+    Cortex__Auth__SigningKeyParameter = local.signing_key_parameter
   }
 }

@@ -1,9 +1,19 @@
 # The consumer's queue and its DLQ, plus one DLQ per EventBridge rule target. All use SSE-SQS:
 # EventBridge cannot deliver to a queue encrypted with the AWS managed aws/sqs KMS key.
 
+locals {
+  # AWS's guidance for Lambda consumers: at least six times the function timeout plus the
+  # batching window, or a message still in flight reappears and is processed twice.
+  # resources.json's value (what the local runner uses) is the floor.
+  queue_visibility_timeout_seconds = max(
+    local.resources.queue.visibility_timeout_seconds,
+    6 * local.lambda_timeout + var.consumer_batching_window_seconds,
+  )
+}
+
 resource "aws_sqs_queue" "events" {
-  name                       = local.resources.queue.name
-  visibility_timeout_seconds = local.resources.queue.visibility_timeout_seconds
+  name                       = local.names.queue
+  visibility_timeout_seconds = local.queue_visibility_timeout_seconds
   message_retention_seconds  = local.resources.queue.message_retention_seconds
   receive_wait_time_seconds  = local.resources.queue.receive_wait_time_seconds
   sqs_managed_sse_enabled    = true
@@ -12,19 +22,10 @@ resource "aws_sqs_queue" "events" {
     deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
     maxReceiveCount     = local.resources.dead_letter_queue.max_receive_count
   })
-
-  lifecycle {
-    # AWS's guidance for Lambda consumers: at least six times the function timeout plus the
-    # batching window, or a message still in flight reappears and is processed twice.
-    precondition {
-      condition     = local.resources.queue.visibility_timeout_seconds >= 6 * local.lambda_timeout + var.consumer_batching_window_seconds
-      error_message = "resources.json queue.visibility_timeout_seconds must be >= 6 x lambda.timeout_seconds + consumer_batching_window_seconds."
-    }
-  }
 }
 
 resource "aws_sqs_queue" "events_dlq" {
-  name                      = local.resources.dead_letter_queue.name
+  name                      = local.names.dead_letter_queue
   message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
   sqs_managed_sse_enabled   = true
 }
@@ -39,14 +40,14 @@ resource "aws_sqs_queue_redrive_allow_policy" "events_dlq" {
 
 # EventBridge writes here when it cannot deliver to the events queue after its retries.
 resource "aws_sqs_queue" "to_sqs_target_dlq" {
-  name                      = local.resources.rule_target_dead_letter_queues.to_sqs
+  name                      = local.names.to_sqs_target_dlq
   message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
   sqs_managed_sse_enabled   = true
 }
 
 # EventBridge writes here when it cannot deliver to Firehose after its retries.
 resource "aws_sqs_queue" "to_firehose_target_dlq" {
-  name                      = local.resources.rule_target_dead_letter_queues.to_firehose
+  name                      = local.names.to_firehose_target_dlq
   message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
   sqs_managed_sse_enabled   = true
 }

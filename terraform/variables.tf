@@ -4,19 +4,37 @@ variable "aws_region" {
   default     = "us-east-1"
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.aws_region))
     error_message = "aws_region must be a region code such as us-east-1."
+  }
+
+  # The Lambda Web Adapter layer is published by AWS (account 753240598075) in the aws partition
+  # only: a China or GovCloud function could not load it.
+  validation {
+    condition     = !startswith(var.aws_region, "cn-") && !startswith(var.aws_region, "us-gov-")
+    error_message = "China (cn-*) and GovCloud (us-gov-*) regions are not supported: the Lambda Web Adapter layer the function runs on is published in the aws partition only."
   }
 }
 
 variable "environment" {
-  description = "Environment name, used in tags only (names come from resources.json)."
+  description = "Environment name: tags every resource and, unless name_prefix is set, prefixes every name (\"prod\" -> prod-cortex-events-queue)."
   type        = string
   default     = "prod"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.environment))
-    error_message = "environment must be lowercase letters, digits and dashes, at most 32 characters."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,14}$", var.environment))
+    error_message = "environment must be lowercase letters, digits and dashes, at most 15 characters."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name this stack creates (base names come from resources.json), so several stacks can share an account. Null means \"<environment>-\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.name_prefix == null || can(regex("^[a-z][a-z0-9-]{0,14}-$", var.name_prefix))
+    error_message = "name_prefix must be lowercase letters, digits and dashes ending in a dash, at most 16 characters (IAM role and bucket names must stay within their limits)."
   }
 }
 
@@ -26,40 +44,10 @@ variable "tags" {
   default     = {}
 }
 
-# --- LocalStack -------------------------------------------------------------------------------
-
-variable "use_localstack" {
-  description = "Deploy to LocalStack instead of AWS: dummy credentials, every endpoint pointed at localstack_endpoint, Glue and Athena skipped, the Lambda's SQS mapping disabled (the compose app's poller consumes instead)."
-  type        = bool
-  default     = false
-}
-
-variable "localstack_endpoint" {
-  description = "LocalStack edge endpoint as seen by Terraform."
-  type        = string
-  default     = "http://localhost:4566"
-
-  validation {
-    condition     = can(regex("^https?://", var.localstack_endpoint))
-    error_message = "localstack_endpoint must be an http(s) URL."
-  }
-}
-
-variable "localstack_lambda_endpoint" {
-  description = "LocalStack endpoint as seen from inside a LocalStack Lambda container (AWS__ServiceURL for the function)."
-  type        = string
-  default     = "http://localhost.localstack.cloud:4566"
-
-  validation {
-    condition     = can(regex("^https?://", var.localstack_lambda_endpoint))
-    error_message = "localstack_lambda_endpoint must be an http(s) URL."
-  }
-}
-
 # --- Lambda -----------------------------------------------------------------------------------
 
 variable "lambda_zip_path" {
-  description = "Path of the deployment zip built by package.sh. Null means terraform/build/lambda.zip."
+  description = "Path of the deployment zip built by package.sh (its manifest, the same path ending in .json, must sit beside it). Null means terraform/build/lambda.zip."
   type        = string
   default     = null
 }
@@ -141,13 +129,24 @@ variable "adot_collector_layer_arn" {
 # --- Auth -------------------------------------------------------------------------------------
 
 variable "signing_key_parameter_name" {
-  description = "SSM Parameter Store SecureString holding the HS256 signing key (>= 32 bytes). Create it before apply (see docs/deploy.md). Null means the name in resources.json."
+  description = "SSM Parameter Store SecureString holding the HS256 signing key (>= 32 bytes); the function reads it at startup. Create it before apply (docs/deploy.md). Null means /<name prefix without the dash> followed by resources.json signing_key_parameter, e.g. /prod/cortex/auth/signing-key."
   type        = string
   default     = null
 
   validation {
     condition     = var.signing_key_parameter_name == null || can(regex("^/[A-Za-z0-9_./-]+$", var.signing_key_parameter_name))
     error_message = "signing_key_parameter_name must be a hierarchical SSM name starting with /."
+  }
+}
+
+variable "signing_key_kms_key_arn" {
+  description = "ARN of the customer managed KMS key that encrypts the signing key parameter, if it is not the AWS managed aws/ssm key; the function is granted kms:Decrypt on it through SSM only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.signing_key_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.signing_key_kms_key_arn))
+    error_message = "signing_key_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
   }
 }
 
@@ -205,7 +204,7 @@ variable "api_binary_media_types" {
 }
 
 variable "manage_api_gateway_account" {
-  description = "Set the region-wide API Gateway CloudWatch role (aws_api_gateway_account). Turn off if another stack in this account and region already manages it."
+  description = "Set the region-wide API Gateway CloudWatch role (aws_api_gateway_account), which every REST API of the account and region logs through. Turn off in every stack but one per account and region (a second stack in the same region must set false)."
   type        = bool
   default     = true
 }
@@ -213,24 +212,29 @@ variable "manage_api_gateway_account" {
 # --- SQS consumer -----------------------------------------------------------------------------
 
 variable "consumer_batch_size" {
-  description = "Messages per Lambda invocation from the events queue."
+  description = "Messages per Lambda invocation from the events queue: 1-10 without a batching window, up to 10000 with consumer_batching_window_seconds >= 1 (Lambda's rule for standard SQS queues)."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.consumer_batch_size >= 1 && var.consumer_batch_size <= 10000
-    error_message = "consumer_batch_size must be between 1 and 10000."
+    condition     = var.consumer_batch_size >= 1 && var.consumer_batch_size <= 10000 && floor(var.consumer_batch_size) == var.consumer_batch_size
+    error_message = "consumer_batch_size must be a whole number between 1 and 10000."
+  }
+
+  validation {
+    condition     = var.consumer_batch_size <= 10 || var.consumer_batching_window_seconds >= 1
+    error_message = "consumer_batch_size above 10 needs consumer_batching_window_seconds >= 1 (an SQS event source rule)."
   }
 }
 
 variable "consumer_batching_window_seconds" {
-  description = "Seconds the event source mapping may wait to fill a batch; must be at least 1 when consumer_batch_size > 10."
+  description = "Seconds the event source mapping may wait to fill a batch (0-300); at least 1 when consumer_batch_size > 10. The events queue's visibility timeout grows with it (sqs.tf)."
   type        = number
   default     = 0
 
   validation {
-    condition     = var.consumer_batching_window_seconds >= 0 && var.consumer_batching_window_seconds <= 300
-    error_message = "consumer_batching_window_seconds must be between 0 and 300."
+    condition     = var.consumer_batching_window_seconds >= 0 && var.consumer_batching_window_seconds <= 300 && floor(var.consumer_batching_window_seconds) == var.consumer_batching_window_seconds
+    error_message = "consumer_batching_window_seconds must be a whole number between 0 and 300."
   }
 }
 
@@ -375,10 +379,12 @@ variable "table_deletion_protection" {
 
 # --- Alarms -----------------------------------------------------------------------------------
 
+# Required on purpose: with no subscriber an alarm notifies nobody, so that has to be written
+# down (alert_email = null in the .tfvars file) rather than be what happens by default.
 variable "alert_email" {
-  description = "E-mail address subscribed to the alerts topic (the recipient must confirm). Null for none."
+  description = "Required. E-mail address subscribed to the alerts topic (the recipient must confirm). Set null explicitly only when something else subscribes to the topic (output alerts_topic_arn); then the alarms notify only that subscriber."
   type        = string
-  default     = null
+  nullable    = true
 
   validation {
     condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))

@@ -512,7 +512,7 @@ internal static partial class TerraformPolicy
     [GeneratedRegex(@"^\$\{aws_api_gateway_resource\.(\w+)(\[0\])?\.id\}$")]
     private static partial Regex ResourceReference();
 
-    [GeneratedRegex(@"^\$\{data\.aws_iam_policy_document\.\w+\.json\}$")]
+    [GeneratedRegex(@"^\$\{data\.aws_iam_policy_document\.\w+(\[0\])?\.json\}$")]
     private static partial Regex PolicyDocumentReference();
 
     [GeneratedRegex(@"^\$\{local\.(\w+)\}$")]

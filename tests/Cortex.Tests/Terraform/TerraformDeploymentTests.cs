@@ -1,0 +1,243 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Cortex.Api.Events;
+
+namespace Cortex.Tests.Terraform;
+
+/// <summary>What a first terraform apply in a fresh account, and the running function, need from the module.</summary>
+public sealed partial class TerraformDeploymentTests
+{
+    private static readonly string[] PushToCloudWatchLogsActions =
+    [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+        "logs:FilterLogEvents",
+        "logs:GetLogEvents",
+        "logs:PutLogEvents",
+    ];
+
+    [Fact]
+    public async Task TheApiGatewayAccountRoleMayWriteEveryLogGroupOfTheRegionAsApiGatewayRequires()
+    {
+        var module = await LoadAsync();
+
+        var statement = Assert.Single(Statements(module, "apigateway_logging"));
+
+        Assert.Equal(PushToCloudWatchLogsActions, Strings(statement, "actions").Order(StringComparer.Ordinal));
+        Assert.Equal(["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"], Strings(statement, "resources"));
+        Assert.Equal("${var.manage_api_gateway_account ? 1 : 0}", Resource(module, "aws_api_gateway_account", "this").String("count"));
+    }
+
+    [Fact]
+    public async Task ThereIsNoLocalStackSwitch()
+    {
+        var module = await LoadAsync();
+
+        var variables = module.Texts["variables.tf"];
+        var provider = module.Texts["providers.tf"];
+
+        Assert.DoesNotContain("localstack", variables, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("endpoints", provider, StringComparison.Ordinal);
+        Assert.All(module.Texts.Values, text => Assert.DoesNotContain("use_localstack", text, StringComparison.Ordinal));
+        Assert.All(
+            module.Resources.Where(resource => resource.Type.StartsWith("aws_glue_", StringComparison.Ordinal) || resource.Type.StartsWith("aws_athena_", StringComparison.Ordinal)),
+            resource => Assert.Null(resource.Attribute("count")));
+    }
+
+    [Fact]
+    public async Task TheFunctionMayMakeEverySqsCallOfTheDeadLetterToolsOnTheDeadLetterQueue()
+    {
+        var module = await LoadAsync();
+        var source = File.ReadAllText(Path.Combine(TerraformModule.RepositoryRoot, "src", "Cortex.Api", "Infrastructure", "Aws", "SqsDeadLetterQueue.cs"));
+        var called = SqsCall().Matches(source)
+            .Select(match => "sqs:" + match.Groups[1].Value.Replace("Batch", string.Empty, StringComparison.Ordinal))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var onDeadLetterQueue = Strings(Statement(module, "lambda", "OperateTheDeadLetterQueue"), "actions");
+        var onQueue = Strings(Statement(module, "lambda", "ConsumeTheEventsQueue"), "actions");
+
+        // SendMessage goes to the events queue (replay); everything else is on the DLQ.
+        Assert.Equal(called.Where(action => action != "sqs:SendMessage").Order(StringComparer.Ordinal), onDeadLetterQueue.Order(StringComparer.Ordinal));
+        Assert.Contains("sqs:SendMessage", called);
+        Assert.Contains("sqs:SendMessage", onQueue);
+        Assert.Equal(["${aws_sqs_queue.events_dlq.arn}"], Strings(Statement(module, "lambda", "OperateTheDeadLetterQueue"), "resources"));
+    }
+
+    [Fact]
+    public async Task TheQueuesVisibilityTimeoutCoversSixFunctionTimeoutsAndTheBatchingWindow()
+    {
+        var module = await LoadAsync();
+
+        var timeout = module.Locals["queue_visibility_timeout_seconds"].GetString();
+
+        Assert.Contains("local.resources.queue.visibility_timeout_seconds", timeout, StringComparison.Ordinal);
+        Assert.Contains("6 * local.lambda_timeout + var.consumer_batching_window_seconds", timeout, StringComparison.Ordinal);
+        Assert.StartsWith("${max(", timeout, StringComparison.Ordinal);
+        Assert.Null(Resource(module, "aws_sqs_queue", "events").Attribute("lifecycle"));
+        Assert.Null(Resource(module, "aws_lambda_event_source_mapping", "events_queue").Attribute("lifecycle"));
+    }
+
+    [Fact]
+    public async Task EveryNameTheStackGivesStartsWithItsPrefix()
+    {
+        var module = await LoadAsync();
+        var names = module.Locals["names"];
+        var named = new (string Type, string Attribute)[]
+        {
+            ("aws_sqs_queue", "name"), ("aws_cloudwatch_event_bus", "name"), ("aws_cloudwatch_event_rule", "name"),
+            ("aws_dynamodb_table", "name"), ("aws_lambda_function", "function_name"), ("aws_sns_topic", "name"),
+            ("aws_kinesis_firehose_delivery_stream", "name"), ("aws_glue_catalog_database", "name"),
+            ("aws_athena_workgroup", "name"), ("aws_iam_role", "name"), ("aws_iam_role_policy", "name"),
+            ("aws_kms_alias", "name"), ("aws_cloudwatch_log_group", "name"), ("aws_api_gateway_rest_api", "name"),
+            ("aws_cloudwatch_dashboard", "dashboard_name"), ("aws_s3_bucket", "bucket"),
+        };
+
+        Assert.All(names.EnumerateObject(), name => Assert.Matches(@"^(/)?\$\{(replace\(|trimsuffix\()?local\.name_prefix", name.Value.GetString()));
+        Assert.Equal("${coalesce(var.name_prefix, \"${var.environment}-\")}", module.Locals["name_prefix"].GetString());
+        Assert.Equal("${local.names.function}", module.Locals["function_name"].GetString());
+        foreach (var (type, attribute) in named)
+        {
+            var resources = module.ResourcesOfType(type).ToList();
+            Assert.NotEmpty(resources);
+            Assert.All(resources, resource => Assert.Matches(
+                @"local\.(names\.|function_name|data_lake_bucket)|aws_api_gateway_rest_api\.api\.id",
+                resource.String(attribute) ?? $"{resource.Address} has no {attribute}"));
+        }
+    }
+
+    [Fact]
+    public async Task LostEventsThrottlingAndLakeErrorsRaiseAlarms()
+    {
+        var module = await LoadAsync();
+
+        var ruleAlarms = module.Locals["event_rule_alarms"].GetString()!;
+        var throttles = module.Locals["dynamodb_throttle_alarms"].GetString()!;
+        var lakeErrors = Resource(module, "aws_cloudwatch_metric_alarm", "firehose_error_records");
+        var filter = Resource(module, "aws_cloudwatch_log_metric_filter", "firehose_error_records");
+
+        Assert.Contains("metric      = \"FailedInvocations\"", ruleAlarms, StringComparison.Ordinal);
+        Assert.Contains("metric      = \"InvocationsFailedToBeSentToDlq\"", ruleAlarms, StringComparison.Ordinal);
+        Assert.Equal("${local.event_rule_alarms}", Resource(module, "aws_cloudwatch_metric_alarm", "event_rule").String("for_each"));
+        Assert.Equal(2, module.Locals["event_rules"].EnumerateObject().Count());
+        Assert.Contains("WriteThrottleEvents", throttles, StringComparison.Ordinal);
+        Assert.Contains("ReadThrottleEvents", throttles, StringComparison.Ordinal);
+        Assert.Contains("for index in local.table.global_secondary_indexes", throttles, StringComparison.Ordinal);
+        Assert.Equal("${aws_cloudwatch_log_group.firehose.name}", filter.String("log_group_name"));
+        Assert.Contains("aws_cloudwatch_log_metric_filter.firehose_error_records", lakeErrors.String("metric_name"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheWebAdapterLayerIsTheAwsPartitionsAndOtherPartitionsAreRefused()
+    {
+        var module = await LoadAsync();
+
+        var region = module.Texts["variables.tf"];
+
+        Assert.Contains("!startswith(var.aws_region, \"cn-\") && !startswith(var.aws_region, \"us-gov-\")", region, StringComparison.Ordinal);
+        Assert.Contains(":753240598075:layer:", module.Locals["lambda_adapter_layer_arn"].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSigningKeyIsReadByTheFunctionAndIsNeitherInItsEnvironmentNorInTheState()
+    {
+        var module = await LoadAsync();
+        var environment = module.Locals["lambda_environment"];
+
+        var read = Statement(module, "lambda", "ReadTheSigningKey");
+
+        Assert.Empty(module.DataSourcesOfType("aws_ssm_parameter"));
+        Assert.False(environment.TryGetProperty("Cortex__Auth__SigningKey", out _));
+        Assert.Equal("${local.signing_key_parameter}", environment.GetProperty("Cortex__Auth__SigningKeyParameter").GetString());
+        Assert.Equal(["ssm:GetParameter"], Strings(read, "actions"));
+        Assert.Equal(["${local.signing_key_parameter_arn}"], Strings(read, "resources"));
+        Assert.Equal(
+            "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter${local.signing_key_parameter}",
+            module.Locals["signing_key_parameter_arn"].GetString());
+    }
+
+    [Fact]
+    public async Task TheFunctionRefusesAPackagePublishedForAnotherArchitecture()
+    {
+        var module = await LoadAsync();
+        var function = Resource(module, "aws_lambda_function", "api");
+
+        var preconditions = function.NestedBlocks("lifecycle").SelectMany(lifecycle => TerraformBlock.NestedBlocks(lifecycle, "precondition"));
+
+        Assert.Contains(preconditions, precondition => precondition.GetProperty("condition").GetString() == "${local.lambda_package.architecture == var.lambda_architecture}");
+        Assert.Contains("trimsuffix(local.lambda_zip_path, \".zip\")}.json", module.Locals["lambda_package"].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryLogGroupExpiresAndIsEncryptedIncludingApiGatewaysExecutionLogs()
+    {
+        var module = await LoadAsync();
+
+        var logGroups = module.ResourcesOfType("aws_cloudwatch_log_group").ToList();
+        var execution = Resource(module, "aws_cloudwatch_log_group", "api_execution");
+        var stage = Resource(module, "aws_api_gateway_stage", "api");
+
+        Assert.Equal(4, logGroups.Count);
+        Assert.All(logGroups, group => Assert.Equal("${var.log_retention_days}", group.String("retention_in_days")));
+        Assert.All(logGroups, group => Assert.Equal("${aws_kms_key.cortex.arn}", group.String("kms_key_id")));
+        Assert.Equal("API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}", execution.String("name"));
+        Assert.Contains("${aws_cloudwatch_log_group.api_execution}", stage.Attribute("depends_on")!.Value.EnumerateArray().Select(item => item.GetString()));
+        Assert.Contains(
+            "kms:EncryptionContext:aws:logs:arn",
+            Statement(module, "kms_key", "LetCloudWatchLogsEncryptThisAccountsLogGroups").GetRawText(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheGlueTableHasAColumnForEveryFieldOfALakeLine()
+    {
+        var module = await LoadAsync();
+        var line = EventJson.ToJson(
+            new TelemetryEvent
+            {
+                EventId = Guid.CreateVersion7(),
+                Source = "host-1",
+                EventType = "cpu_usage",
+                Severity = "info",
+                Timestamp = "2026-11-29T12:00:00.000Z",
+                TimestampMs = 0,
+                Data = "{}",
+                Hostname = "host-1",
+                Region = "eu-west-1",
+                Tags = new Dictionary<string, string> { ["team"] = "core" },
+                IngestedAt = "2026-11-29T12:00:00.000Z",
+                RequestId = "request",
+                SourceIp = "192.0.2.1",
+                SubmittedBy = "agent",
+                ExpiresAt = 1,
+                TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            },
+            includeTrace: true);
+        using var document = JsonDocument.Parse(line);
+
+        var columns = Resource(module, "aws_glue_catalog_table", "events").NestedBlocks("storage_descriptor").Single()
+            .GetProperty("dynamic").GetProperty("columns")[0].GetProperty("for_each");
+
+        Assert.Equal(
+            document.RootElement.EnumerateObject().Select(field => field.Name).Order(StringComparer.Ordinal),
+            columns.EnumerateArray().Select(column => column[0].GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    private static Task<TerraformModule> LoadAsync() => TerraformModule.LoadAsync(TerraformModule.ModuleDirectory);
+
+    private static TerraformBlock Resource(TerraformModule module, string type, string name) =>
+        module.ResourcesOfType(type).Single(block => block.Name == name);
+
+    private static IEnumerable<JsonElement> Statements(TerraformModule module, string document) =>
+        module.DataSourcesOfType("aws_iam_policy_document").Single(block => block.Name == document).NestedBlocks("statement");
+
+    private static JsonElement Statement(TerraformModule module, string document, string sid) =>
+        Statements(module, document).Single(statement => statement.GetProperty("sid").GetString() == sid);
+
+    private static List<string> Strings(JsonElement element, string name) =>
+        element.GetProperty(name).EnumerateArray().Select(item => item.GetString()!).ToList();
+
+    [GeneratedRegex(@"sqs\.(\w+)Async\(")]
+    private static partial Regex SqsCall();
+}
