@@ -8,6 +8,7 @@ using Cortex.Api.Ingestion;
 using Cortex.Api.Observability;
 using Cortex.Api.Operations;
 using Cortex.Api.Query;
+using Cortex.Api.SnapStart;
 
 // aws-local: moto + provisioned resources, then this same app in Aws mode against them.
 await using var awsLocal = await AwsLocalCommand.StartIfInvokedAsync(args);
@@ -24,6 +25,7 @@ builder.AddCortexIngestion();
 builder.AddCortexQuery();
 builder.AddCortexOperations();
 builder.AddCortexConsumer();
+builder.AddCortexSnapStart();
 builder.AddCortexSwagger();
 
 var app = builder.Build();
@@ -59,6 +61,7 @@ app.MapDeadLetterApi();
 app.MapCortexObservability();
 app.MapBaselineApi();
 app.MapConsumerApi();
+app.MapSnapStartApi();
 
 app.Run();
 return 0;

@@ -7,7 +7,9 @@ namespace Cortex.Api.Events;
 /// bits come from the CSPRNG in blocks of 4,000 bytes per thread. <see cref="Guid.CreateVersion7()"/>
 /// reads /dev/urandom once per id on Linux, a system call that measured 1.4 us; an accepted event
 /// needs two ids (event_id and message_id), which made ids about a tenth of the server's CPU per
-/// batch event (docs/performance.md).
+/// batch event (docs/performance.md). <see cref="DiscardRandomBlocks"/> makes every thread draw a
+/// new block before its next id: environments restored from one SnapStart snapshot would otherwise
+/// hand out the same random bits from the blocks the snapshot holds.
 /// </summary>
 public static class Uuid7
 {
@@ -20,16 +22,23 @@ public static class Uuid7
     [ThreadStatic]
     private static int _used;
 
+    [ThreadStatic]
+    private static int _blockGeneration;
+
+    private static int _generation;
+
     public static Guid New(DateTimeOffset now)
     {
         var milliseconds = now.ToUnixTimeMilliseconds();
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds, nameof(now));
         var random = _random;
-        if (random is null || _used == random.Length)
+        var generation = Volatile.Read(ref _generation);
+        if (random is null || _used == random.Length || _blockGeneration != generation)
         {
             random = _random ??= new byte[RandomBytesPerId * IdsPerBlock];
             RandomNumberGenerator.Fill(random);
             _used = 0;
+            _blockGeneration = generation;
         }
 
         var bits = random.AsSpan(_used, RandomBytesPerId);
@@ -48,4 +57,7 @@ public static class Uuid7
         bits.Clear(); // a used block does not keep the random bits of ids already handed out
         return new Guid(id, bigEndian: true);
     }
+
+    /// <summary>Every thread's next id draws fresh random bits from the OS instead of its current block.</summary>
+    public static void DiscardRandomBlocks() => Interlocked.Increment(ref _generation);
 }
