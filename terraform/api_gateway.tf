@@ -111,7 +111,7 @@ resource "aws_api_gateway_integration" "route" {
   http_method             = aws_api_gateway_method.route[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.api.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 # One permission per route: API Gateway may invoke the function only for these method/path
@@ -122,6 +122,7 @@ resource "aws_lambda_permission" "api_route" {
   statement_id  = "api-${replace(each.key, "_", "-")}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.api.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "apigateway.amazonaws.com"
   source_arn = format(
     "%s/%s/%s%s",

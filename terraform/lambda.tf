@@ -13,6 +13,10 @@ locals {
     AWS_LWA_INVOKE_MODE          = "buffered"
     # LWA's default pass-through path is /events, the public ingestion path.
     AWS_LWA_PASS_THROUGH_PATH = local.resources.lambda.pass_through_path
+    # SnapStart hooks: the adapter POSTs here around the snapshot (and answers 403 to anyone
+    # else asking for these paths; API Gateway has no route to them either).
+    AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH = local.resources.lambda.snapstart_before_checkpoint_path
+    AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH     = local.resources.lambda.snapstart_after_restore_path
 
     ASPNETCORE_URLS        = "http://127.0.0.1:${local.lambda_port}"
     ASPNETCORE_ENVIRONMENT = "Production"
@@ -20,16 +24,22 @@ locals {
     Cortex__Mode                    = "Aws"
     Cortex__Lambda__Enabled         = "true"
     Cortex__Lambda__PassThroughPath = local.resources.lambda.pass_through_path
-    Cortex__Aws__EventBusName       = aws_cloudwatch_event_bus.events.name
-    Cortex__Aws__QueueUrl           = aws_sqs_queue.events.url
-    Cortex__Aws__DeadLetterQueueUrl = aws_sqs_queue.events_dlq.url
-    Cortex__Aws__TableName          = aws_dynamodb_table.events.name
-    Cortex__Aws__WriteShards        = tostring(local.table.write_shards)
-    Cortex__Aws__EventSourcePrefix  = local.resources.event_source_prefix
-    Cortex__Aws__Poller__Enabled    = "false"
+
+    Cortex__Lambda__SnapStart__BeforeCheckpointPath = local.resources.lambda.snapstart_before_checkpoint_path
+    Cortex__Lambda__SnapStart__AfterRestorePath     = local.resources.lambda.snapstart_after_restore_path
+    Cortex__Aws__EventBusName                       = aws_cloudwatch_event_bus.events.name
+    Cortex__Aws__QueueUrl                           = aws_sqs_queue.events.url
+    Cortex__Aws__DeadLetterQueueUrl                 = aws_sqs_queue.events_dlq.url
+    Cortex__Aws__TableName                          = aws_dynamodb_table.events.name
+    Cortex__Aws__WriteShards                        = tostring(local.table.write_shards)
+    Cortex__Aws__EventSourcePrefix                  = local.resources.event_source_prefix
+    Cortex__Aws__Poller__Enabled                    = "false"
     # The app reads the key from this SecureString at startup: it is in neither the function's
     # configuration nor the Terraform state.
     Cortex__Auth__SigningKeyParameter = local.signing_key_parameter
+    # Not read by the app: raising it changes the configuration, which publishes a version whose
+    # snapshot reads the rotated key (SnapStart keeps the key read at initialisation).
+    SIGNING_KEY_GENERATION = tostring(var.signing_key_generation)
   }
 
   # ADOT collector layer (optional): the app sends OTLP to the collector on localhost, whose
@@ -79,6 +89,17 @@ resource "aws_lambda_function" "api" {
 
   reserved_concurrent_executions = var.lambda_reserved_concurrency
 
+  # Every change publishes a version; the alias below points at it, and API Gateway and the
+  # queue invoke the alias. SnapStart snapshots each published version once it is initialised.
+  publish = true
+
+  dynamic "snap_start" {
+    for_each = var.lambda_snapstart ? ["PublishedVersions"] : []
+    content {
+      apply_on = snap_start.value
+    }
+  }
+
   tracing_config {
     mode = "Active"
   }
@@ -116,9 +137,18 @@ resource "aws_lambda_function" "api" {
   depends_on = [aws_iam_role_policy.lambda, aws_cloudwatch_log_group.lambda]
 }
 
+# What API Gateway and the event source mapping invoke: the latest published version, restored
+# from its SnapStart snapshot. $LATEST is never invoked (SnapStart does not apply to it).
+resource "aws_lambda_alias" "live" {
+  name             = local.resources.lambda.alias
+  description      = "The published version API Gateway and the SQS mapping invoke"
+  function_name    = aws_lambda_function.api.function_name
+  function_version = aws_lambda_function.api.version
+}
+
 resource "aws_lambda_event_source_mapping" "events_queue" {
   event_source_arn = aws_sqs_queue.events.arn
-  function_name    = aws_lambda_function.api.arn
+  function_name    = aws_lambda_alias.live.arn
   # The consumer answers {"batchItemFailures":[...]}; without this setting Lambda would ignore
   # it and delete (or retry) the whole batch.
   function_response_types            = ["ReportBatchItemFailures"]

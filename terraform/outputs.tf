@@ -8,6 +8,11 @@ output "function_name" {
   value       = aws_lambda_function.api.function_name
 }
 
+output "function_alias_arn" {
+  description = "The alias API Gateway and the queue invoke (the latest published version)."
+  value       = aws_lambda_alias.live.arn
+}
+
 output "event_bus_name" {
   description = "EventBridge bus the API publishes to (Cortex:Aws:EventBusName)."
   value       = aws_cloudwatch_event_bus.events.name

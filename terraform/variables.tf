@@ -64,14 +64,25 @@ variable "lambda_architecture" {
 }
 
 variable "lambda_adapter_layer_version" {
-  description = "Version of AWS's LambdaAdapterLayerX86/LambdaAdapterLayerArm64 layer (account 753240598075)."
+  description = "Version of AWS's LambdaAdapterLayerX86/LambdaAdapterLayerArm64 layer (account 753240598075). 30 is adapter 1.1.0, the first with the SnapStart hooks."
   type        = number
-  default     = 27
+  default     = 30
 
   validation {
     condition     = var.lambda_adapter_layer_version >= 1 && floor(var.lambda_adapter_layer_version) == var.lambda_adapter_layer_version
     error_message = "lambda_adapter_layer_version must be a positive integer."
   }
+
+  validation {
+    condition     = !var.lambda_snapstart || var.lambda_adapter_layer_version >= 30
+    error_message = "lambda_snapstart needs lambda_adapter_layer_version >= 30 (adapter 1.1.0), the first that calls the app's SnapStart hooks."
+  }
+}
+
+variable "lambda_snapstart" {
+  description = "Restore published versions from a SnapStart snapshot instead of starting .NET on every cold start. SnapStart for .NET bills snapshot caching and each restore (Lambda pricing), and is not offered in every region (docs/deploy.md)."
+  type        = bool
+  default     = true
 }
 
 variable "lambda_memory_mb" {
@@ -136,6 +147,17 @@ variable "signing_key_parameter_name" {
   validation {
     condition     = var.signing_key_parameter_name == null || can(regex("^/[A-Za-z0-9_./-]+$", var.signing_key_parameter_name))
     error_message = "signing_key_parameter_name must be a hierarchical SSM name starting with /."
+  }
+}
+
+variable "signing_key_generation" {
+  description = "Raise by one after putting a new signing key in the parameter: the next apply publishes a version that reads it."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.signing_key_generation >= 1 && floor(var.signing_key_generation) == var.signing_key_generation
+    error_message = "signing_key_generation must be a positive integer."
   }
 }
 

@@ -150,6 +150,7 @@ public sealed partial class TerraformDeploymentTests
         Assert.Empty(module.DataSourcesOfType("aws_ssm_parameter"));
         Assert.False(environment.TryGetProperty("Cortex__Auth__SigningKey", out _));
         Assert.Equal("${local.signing_key_parameter}", environment.GetProperty("Cortex__Auth__SigningKeyParameter").GetString());
+        Assert.Equal("${tostring(var.signing_key_generation)}", environment.GetProperty("SIGNING_KEY_GENERATION").GetString());
         Assert.Equal(["ssm:GetParameter"], Strings(read, "actions"));
         Assert.Equal(["${local.signing_key_parameter_arn}"], Strings(read, "resources"));
         Assert.Equal(
@@ -222,6 +223,40 @@ public sealed partial class TerraformDeploymentTests
         Assert.Equal(
             document.RootElement.EnumerateObject().Select(field => field.Name).Order(StringComparer.Ordinal),
             columns.EnumerateArray().Select(column => column[0].GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheApiAndTheQueueInvokeAPublishedAliasRestoredFromASnapStartSnapshot()
+    {
+        var module = await LoadAsync();
+        var function = Resource(module, "aws_lambda_function", "api");
+        var alias = Resource(module, "aws_lambda_alias", "live");
+        var environment = module.Locals["lambda_environment"];
+        var snapStart = function.Attribute("dynamic")!.Value.GetProperty("snap_start")[0];
+
+        Assert.True(function.Attribute("publish")!.Value.GetBoolean());
+        Assert.Equal("${var.lambda_snapstart ? [\"PublishedVersions\"] : []}", snapStart.GetProperty("for_each").GetString());
+        Assert.Equal("${snap_start.value}", snapStart.GetProperty("content")[0].GetProperty("apply_on").GetString());
+        Assert.Equal("${aws_lambda_function.api.version}", alias.String("function_version"));
+        Assert.Equal("${aws_lambda_alias.live.arn}", Resource(module, "aws_lambda_event_source_mapping", "events_queue").String("function_name"));
+        Assert.Equal("${aws_lambda_alias.live.invoke_arn}", Resource(module, "aws_api_gateway_integration", "route").String("uri"));
+        Assert.Equal("${aws_lambda_alias.live.name}", Resource(module, "aws_lambda_permission", "api_route").String("qualifier"));
+        Assert.Equal("${local.resources.lambda.snapstart_before_checkpoint_path}", environment.GetProperty("AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH").GetString());
+        Assert.Equal("${local.resources.lambda.snapstart_after_restore_path}", environment.GetProperty("AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH").GetString());
+        Assert.Equal("${local.resources.lambda.snapstart_before_checkpoint_path}", environment.GetProperty("Cortex__Lambda__SnapStart__BeforeCheckpointPath").GetString());
+        Assert.Equal("${local.resources.lambda.snapstart_after_restore_path}", environment.GetProperty("Cortex__Lambda__SnapStart__AfterRestorePath").GetString());
+    }
+
+    [Fact]
+    public void TheHookPathsTheAppMapsByDefaultAreTheOnesTerraformConfigures()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(TerraformModule.ModuleDirectory, "resources.json")));
+        var lambda = document.RootElement.GetProperty("lambda");
+        var defaults = new Cortex.Api.SnapStart.SnapStartOptions();
+
+        Assert.Equal(defaults.BeforeCheckpointPath, lambda.GetProperty("snapstart_before_checkpoint_path").GetString());
+        Assert.Equal(defaults.AfterRestorePath, lambda.GetProperty("snapstart_after_restore_path").GetString());
+        Assert.StartsWith("/internal/", defaults.AfterRestorePath, StringComparison.Ordinal);
     }
 
     private static Task<TerraformModule> LoadAsync() => TerraformModule.LoadAsync(TerraformModule.ModuleDirectory);

@@ -21,6 +21,7 @@ public sealed class TerraformVariableTests : IClassFixture<TerraformVariableTest
         { "aws_region=us-gov-west-1", "China (cn-*) and GovCloud (us-gov-*) regions are not supported" },
         { "name_prefix=prod", "name_prefix must be lowercase letters, digits and dashes ending in a dash" },
         { "environment=a-very-long-environment", "environment must be lowercase letters, digits and dashes, at most 15" },
+        { "lambda_adapter_layer_version=29", "lambda_snapstart needs lambda_adapter_layer_version >= 30" },
     };
 
     [Theory]
