@@ -66,85 +66,71 @@ resource "aws_cloudwatch_metric_alarm" "dead_letter_queue_not_empty" {
   ok_actions          = local.alarm_actions
 }
 
-# An EventBridge target that keeps failing (FailedInvocations) ends in its DLQ after the retry
-# policy; an event that could not even be written to that DLQ
-# (InvocationsFailedToBeSentToDlq) is lost, so both alarm on the first occurrence.
+# Alarms on the first occurrence of something that must not happen, one resource for all:
+# - per EventBridge rule, FailedInvocations (delivery to the target failing: retried, then the
+#   target's DLQ) and InvocationsFailedToBeSentToDlq (not even the DLQ took it: the event is lost);
+# - DynamoDB reads and writes throttled on the table or any index (on-demand tables throttle above
+#   their peak or the account's table limits);
+# - records Firehose could not partition or deliver, which go to the errors/ prefix instead of
+#   the lake. Firehose logs each of them to its error log stream (cloudwatch_logging_options in
+#   data_lake.tf), which receives nothing else, so the metric filter counts every log event.
 locals {
   event_rules = {
     to-sqs      = aws_cloudwatch_event_rule.to_sqs.name
     to-firehose = aws_cloudwatch_event_rule.to_firehose.name
   }
 
-  event_rule_alarms = merge([
-    for key, rule in local.event_rules : {
-      "${key}-failed-invocations" = {
-        rule        = rule
-        metric      = "FailedInvocations"
-        description = "EventBridge failed to deliver events of rule ${rule} to its target (they are retried, then sent to the target's DLQ)."
-      }
-      "${key}-lost-events" = {
-        rule        = rule
-        metric      = "InvocationsFailedToBeSentToDlq"
-        description = "EventBridge could not deliver events of rule ${rule} to its target nor to the target's DLQ: those events are lost. Check the DLQ's policy and encryption."
-      }
-    }
-  ]...)
+  dynamodb_throttle_targets = merge(
+    { table = { TableName = aws_dynamodb_table.events.name } },
+    { for index in local.table.global_secondary_indexes : index.name => { TableName = aws_dynamodb_table.events.name, GlobalSecondaryIndexName = index.name } },
+  )
 
-  # Reads and writes throttled on the table or any index (on-demand tables throttle above
-  # their peak or the account's table limits).
-  dynamodb_throttle_alarms = merge(
-    {
-      table-writes = { metric = "WriteThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name } }
-      table-reads  = { metric = "ReadThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name } }
-    },
+  first_occurrence_alarms = merge(
     merge([
-      for index in local.table.global_secondary_indexes : {
-        "${index.name}-writes" = { metric = "WriteThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name, GlobalSecondaryIndexName = index.name } }
-        "${index.name}-reads"  = { metric = "ReadThrottleEvents", dimensions = { TableName = aws_dynamodb_table.events.name, GlobalSecondaryIndexName = index.name } }
+      for key, rule in local.event_rules : {
+        "${key}-failed-invocations" = {
+          name        = "${rule}-FailedInvocations"
+          namespace   = "AWS/Events"
+          metric      = "FailedInvocations"
+          dimensions  = { EventBusName = aws_cloudwatch_event_bus.events.name, RuleName = rule }
+          period      = 60
+          description = "EventBridge failed to deliver events of rule ${rule} to its target (they are retried, then sent to the target's DLQ)."
+        }
+        "${key}-lost-events" = {
+          name        = "${rule}-InvocationsFailedToBeSentToDlq"
+          namespace   = "AWS/Events"
+          metric      = "InvocationsFailedToBeSentToDlq"
+          dimensions  = { EventBusName = aws_cloudwatch_event_bus.events.name, RuleName = rule }
+          period      = 60
+          description = "EventBridge could not deliver events of rule ${rule} to its target nor to the target's DLQ: those events are lost. Check the DLQ's policy and encryption."
+        }
       }
     ]...),
+    merge([
+      for target, dimensions in local.dynamodb_throttle_targets : {
+        for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] : "dynamodb-${target}-${metric}" => {
+          name        = "${aws_dynamodb_table.events.name}-${target}-${metric}"
+          namespace   = "AWS/DynamoDB"
+          metric      = metric
+          dimensions  = dimensions
+          period      = 300
+          description = "DynamoDB throttled ${metric} on ${target}: the consumer retries through SQS and queries answer 503, so sustained throttling delays storage."
+        }
+      }
+    ]...),
+    {
+      firehose-error-records = {
+        name        = "${aws_kinesis_firehose_delivery_stream.events.name}-error-records"
+        namespace   = aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].namespace
+        metric      = aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].name
+        dimensions  = {}
+        period      = 300
+        description = "Firehose wrote records to the data lake's errors/ prefix (partition key extraction or delivery failed): they are not in the Glue table. Inspect errors/ and the Firehose error log."
+      }
+    },
   )
 }
 
-resource "aws_cloudwatch_metric_alarm" "event_rule" {
-  for_each = local.event_rule_alarms
-
-  alarm_name          = "${each.value.rule}-${each.value.metric}"
-  alarm_description   = each.value.description
-  namespace           = "AWS/Events"
-  metric_name         = each.value.metric
-  dimensions          = { EventBusName = aws_cloudwatch_event_bus.events.name, RuleName = each.value.rule }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  for_each = local.dynamodb_throttle_alarms
-
-  alarm_name          = "${aws_dynamodb_table.events.name}-${each.key}-throttled"
-  alarm_description   = "DynamoDB throttled ${each.value.metric} on ${each.key}: the consumer retries through SQS and queries answer 503, so sustained throttling delays storage."
-  namespace           = "AWS/DynamoDB"
-  metric_name         = each.value.metric
-  dimensions          = each.value.dimensions
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-# Records Firehose could not partition or deliver go to the errors/ prefix instead of the lake,
-# and each is logged to the stream's error log (cloudwatch_logging_options in data_lake.tf).
-# The log stream receives nothing else, so every log event counts.
 resource "aws_cloudwatch_log_metric_filter" "firehose_error_records" {
   name           = "${aws_kinesis_firehose_delivery_stream.events.name}-error-records"
   log_group_name = aws_cloudwatch_log_group.firehose.name
@@ -158,13 +144,16 @@ resource "aws_cloudwatch_log_metric_filter" "firehose_error_records" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "firehose_error_records" {
-  alarm_name          = "${aws_kinesis_firehose_delivery_stream.events.name}-error-records"
-  alarm_description   = "Firehose wrote records to the data lake's errors/ prefix (partition key extraction or delivery failed): they are not in the Glue table. Inspect errors/ and the Firehose error log."
-  namespace           = aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].name
+resource "aws_cloudwatch_metric_alarm" "first_occurrence" {
+  for_each = local.first_occurrence_alarms
+
+  alarm_name          = each.value.name
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
   statistic           = "Sum"
-  period              = 300
+  period              = each.value.period
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"

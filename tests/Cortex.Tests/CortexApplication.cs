@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using Cortex.Api.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cortex.Tests;
 
@@ -15,12 +17,15 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cortex-tests", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
+    private readonly Action<IServiceCollection>? _testServices;
 
     /// <param name="settings">Configuration that overrides the test defaults (a null value unsets a key).</param>
     /// <param name="environment">The hosting environment; "Test" unless a test needs Development or Production.</param>
-    public CortexApplication(IDictionary<string, string?>? settings = null, string environment = "Test")
+    /// <param name="testServices">Service registrations applied after the app's own (for example emulator AWS options).</param>
+    public CortexApplication(IDictionary<string, string?>? settings = null, string environment = "Test", Action<IServiceCollection>? testServices = null)
     {
         _environment = environment;
+        _testServices = testServices;
         _settings = new Dictionary<string, string?>
         {
             ["Cortex:Mode"] = "Embedded",
@@ -62,6 +67,11 @@ public sealed class CortexApplication : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings.Where(setting => setting.Value is not null))
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_testServices is not null)
+        {
+            builder.ConfigureTestServices(_testServices);
         }
     }
 

@@ -4,9 +4,7 @@ using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure.Aws.Local;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
+using Cortex.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cortex.IntegrationTests.Hosting;
@@ -23,7 +21,7 @@ public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsync
     {
         const string key = "cortex-key-from-parameter-store-0123456789abcdef";
         var name = await PutAsync("signing-key", key, ParameterType.SecureString);
-        using var app = new ParameterStoreApplication(emulator, name);
+        using var app = ParameterStoreApplication(name);
 
         using var accepted = await GetEventsAsync(app, key);
         using var refused = await GetEventsAsync(app, "a-different-key-of-at-least-32-bytes-0123456789");
@@ -36,7 +34,7 @@ public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsync
     public async Task AMissingParameterStopsTheAppWithItsName()
     {
         var name = $"{_prefix}/never-created";
-        using var app = new ParameterStoreApplication(emulator, name);
+        using var app = ParameterStoreApplication(name);
 
         var error = StartupError(app);
 
@@ -48,7 +46,7 @@ public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsync
     public async Task APlainStringParameterIsRefused()
     {
         var name = await PutAsync("plain", "cortex-key-stored-in-plain-text-0123456789abcdef", ParameterType.String);
-        using var app = new ParameterStoreApplication(emulator, name);
+        using var app = ParameterStoreApplication(name);
 
         var error = StartupError(app);
 
@@ -88,7 +86,7 @@ public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsync
         return name;
     }
 
-    private static async Task<HttpResponseMessage> GetEventsAsync(WebApplicationFactory<Program> app, string signingKey)
+    private static async Task<HttpResponseMessage> GetEventsAsync(CortexApplication app, string signingKey)
     {
         using var client = app.CreateClient();
         var auth = new AuthOptions { SigningKey = signingKey, Issuer = "cortex", Audience = "cortex-api" };
@@ -97,7 +95,7 @@ public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsync
         return await client.GetAsync(new Uri("/events?limit=1", UriKind.Relative), TestContext.Current.CancellationToken);
     }
 
-    private static string StartupError(WebApplicationFactory<Program> app)
+    private static string StartupError(CortexApplication app)
     {
         var error = Record.Exception(() => app.CreateClient());
         Assert.NotNull(error);
@@ -105,31 +103,12 @@ public sealed class SigningKeyParameterStoreTests(AwsEmulator emulator) : IAsync
     }
 
     /// <summary>The app in Embedded mode whose only AWS dependency is the signing key parameter.</summary>
-    private sealed class ParameterStoreApplication(AwsEmulator emulator, string parameterName) : WebApplicationFactory<Program>
+    private CortexApplication ParameterStoreApplication(string parameterName)
     {
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "cortex-tests", Guid.NewGuid().ToString("N"));
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            emulator.EnsureAvailable();
-            builder.UseEnvironment("Production");
-            builder.UseSetting("Cortex:Mode", "Embedded");
-            builder.UseSetting("Cortex:Embedded:DatabasePath", Path.Combine(_directory, "cortex.db"));
-            builder.UseSetting("Cortex:Embedded:DeadLetterPath", Path.Combine(_directory, "dead-letters.jsonl"));
-            builder.UseSetting("Cortex:Auth:Issuer", "cortex");
-            builder.UseSetting("Cortex:Auth:Audience", "cortex-api");
-            builder.UseSetting("Cortex:Auth:SigningKeyParameter", parameterName);
-            builder.ConfigureTestServices(services => services.AddDefaultAWSOptions(AwsLocalServices.EmulatorOptions(emulator.Endpoint)));
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing && Directory.Exists(_directory))
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(_directory, recursive: true);
-            }
-        }
+        emulator.EnsureAvailable();
+        return new CortexApplication(
+            new Dictionary<string, string?> { ["Cortex:Auth:SigningKey"] = null, ["Cortex:Auth:SigningKeyParameter"] = parameterName },
+            "Production",
+            services => services.AddDefaultAWSOptions(AwsLocalServices.EmulatorOptions(emulator.Endpoint)));
     }
 }

@@ -4,9 +4,6 @@ using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Cortex.Api.Events;
 using Cortex.Api.SnapStart;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -44,7 +41,7 @@ public sealed class SnapStartHooksTests
     [Fact]
     public void AfterTheRestoreHookTwoEnvironmentsFromOneSnapshotDrawDifferentRandomBits()
     {
-        using var app = new LambdaApplication();
+        using var app = LambdaApplication();
         using var client = app.CreateClient();
         var hooks = app.Services.GetRequiredService<SnapStartHooks>();
 
@@ -69,7 +66,7 @@ public sealed class SnapStartHooksTests
     public async Task TheAfterRestorePathResetsTheAwsCredentialsSoTheNextCallFetchesNewOnes()
     {
         var credentials = new CountingCredentials();
-        using var app = new LambdaApplication(new RestorableAwsCredentials(() => credentials));
+        using var app = LambdaApplication(new RestorableAwsCredentials(() => credentials));
         using var client = app.CreateClient();
         var aws = app.Services.GetRequiredService<AWSOptions>().Credentials!;
         await aws.GetCredentialsAsync();
@@ -84,7 +81,7 @@ public sealed class SnapStartHooksTests
     [Fact]
     public async Task TheBeforeCheckpointPathAnswersNoContent()
     {
-        using var app = new LambdaApplication();
+        using var app = LambdaApplication();
         using var client = app.CreateClient();
 
         using var response = await client.PostAsync(new Uri(BeforeCheckpoint, UriKind.Relative), null, TestContext.Current.CancellationToken);
@@ -97,7 +94,7 @@ public sealed class SnapStartHooksTests
     [InlineData(AfterRestore)]
     public async Task AHookRequestCarryingAnApiGatewayRequestContextIsNotFound(string path)
     {
-        using var app = new LambdaApplication();
+        using var app = LambdaApplication();
         using var client = app.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
         request.Headers.Add("x-amzn-request-context", """{"requestId":"abc","stage":"v1"}""");
@@ -193,36 +190,16 @@ public sealed class SnapStartHooksTests
     }
 
     /// <summary>The app as it runs in Lambda (Embedded storage is enough for the hooks).</summary>
-    private sealed class LambdaApplication(AWSCredentials? credentials = null) : WebApplicationFactory<Program>
-    {
-        private readonly string _directory = Path.Combine(Path.GetTempPath(), "cortex-tests", Guid.NewGuid().ToString("N"));
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
+    private static CortexApplication LambdaApplication(AWSCredentials? credentials = null) => new(
+        new Dictionary<string, string?>
         {
-            builder.UseEnvironment("Test");
-            builder.UseSetting("Cortex:Mode", "Embedded");
-            builder.UseSetting("Cortex:Embedded:DatabasePath", Path.Combine(_directory, "cortex.db"));
-            builder.UseSetting("Cortex:Embedded:DeadLetterPath", Path.Combine(_directory, "dead-letters.jsonl"));
-            builder.UseSetting("Cortex:Lambda:Enabled", "true");
+            ["Cortex:Lambda:Enabled"] = "true",
 
             // In Lambda the key comes from SSM; an OIDC authority needs none and is not contacted
             // by these anonymous hooks.
-            builder.UseSetting("Cortex:Auth:Authority", "https://issuer.example");
-            builder.UseSetting("Cortex:Query:CursorKey", "cortex-snapstart-test-cursor-key-0123456789");
-            if (credentials is not null)
-            {
-                builder.ConfigureTestServices(services => services.AddDefaultAWSOptions(new AWSOptions { Credentials = credentials }));
-            }
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing && Directory.Exists(_directory))
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(_directory, recursive: true);
-            }
-        }
-    }
+            ["Cortex:Auth:SigningKey"] = null,
+            ["Cortex:Auth:Authority"] = "https://issuer.example",
+            ["Cortex:Query:CursorKey"] = "cortex-snapstart-test-cursor-key-0123456789",
+        },
+        testServices: credentials is null ? null : services => services.AddDefaultAWSOptions(new AWSOptions { Credentials = credentials }));
 }

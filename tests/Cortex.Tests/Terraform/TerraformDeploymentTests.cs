@@ -112,20 +112,21 @@ public sealed partial class TerraformDeploymentTests
     {
         var module = await LoadAsync();
 
-        var ruleAlarms = module.Locals["event_rule_alarms"].GetString()!;
-        var throttles = module.Locals["dynamodb_throttle_alarms"].GetString()!;
-        var lakeErrors = Resource(module, "aws_cloudwatch_metric_alarm", "firehose_error_records");
+        var alarms = module.Locals["first_occurrence_alarms"].GetString()!;
+        var alarm = Resource(module, "aws_cloudwatch_metric_alarm", "first_occurrence");
         var filter = Resource(module, "aws_cloudwatch_log_metric_filter", "firehose_error_records");
 
-        Assert.Contains("metric      = \"FailedInvocations\"", ruleAlarms, StringComparison.Ordinal);
-        Assert.Contains("metric      = \"InvocationsFailedToBeSentToDlq\"", ruleAlarms, StringComparison.Ordinal);
-        Assert.Equal("${local.event_rule_alarms}", Resource(module, "aws_cloudwatch_metric_alarm", "event_rule").String("for_each"));
+        Assert.Contains("metric      = \"FailedInvocations\"", alarms, StringComparison.Ordinal);
+        Assert.Contains("metric      = \"InvocationsFailedToBeSentToDlq\"", alarms, StringComparison.Ordinal);
+        Assert.Contains("for key, rule in local.event_rules", alarms, StringComparison.Ordinal);
         Assert.Equal(2, module.Locals["event_rules"].EnumerateObject().Count());
-        Assert.Contains("WriteThrottleEvents", throttles, StringComparison.Ordinal);
-        Assert.Contains("ReadThrottleEvents", throttles, StringComparison.Ordinal);
-        Assert.Contains("for index in local.table.global_secondary_indexes", throttles, StringComparison.Ordinal);
+        Assert.Contains("for metric in [\"ReadThrottleEvents\", \"WriteThrottleEvents\"]", alarms, StringComparison.Ordinal);
+        Assert.Contains("for index in local.table.global_secondary_indexes", module.Locals["dynamodb_throttle_targets"].GetString(), StringComparison.Ordinal);
+        Assert.Contains("aws_cloudwatch_log_metric_filter.firehose_error_records.metric_transformation[0].name", alarms, StringComparison.Ordinal);
         Assert.Equal("${aws_cloudwatch_log_group.firehose.name}", filter.String("log_group_name"));
-        Assert.Contains("aws_cloudwatch_log_metric_filter.firehose_error_records", lakeErrors.String("metric_name"), StringComparison.Ordinal);
+        Assert.Equal("${local.first_occurrence_alarms}", alarm.String("for_each"));
+        Assert.Equal("GreaterThanThreshold", alarm.String("comparison_operator"));
+        Assert.Equal(0, alarm.Attribute("threshold")!.Value.GetInt32());
     }
 
     [Fact]
