@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
-using Cortex.Api.Consumer;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Hosting;
@@ -30,7 +29,6 @@ public static class SigningKeyParameterExtensions
             .BindConfiguration(SigningKeyParameterOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddOptions<LambdaOptions>().BindConfiguration(LambdaOptions.SectionName);
         services.TryAddAWSService<IAmazonSimpleSystemsManagement>();
         services.AddSingleton<IPostConfigureOptions<AuthOptions>, SigningKeyFromParameterStore>();
         return services;
@@ -43,15 +41,18 @@ public static class SigningKeyParameterExtensions
 /// </summary>
 internal sealed class SigningKeyFromParameterStore(
     IOptions<SigningKeyParameterOptions> parameter,
-    IOptions<LambdaOptions> lambda,
+    IConfiguration configuration,
     IServiceProvider services) : IPostConfigureOptions<AuthOptions>
 {
+    // Set by the Lambda runtime in every function's environment; never set by a local run.
+    private const string LambdaFunctionName = "AWS_LAMBDA_FUNCTION_NAME";
+
     public void PostConfigure(string? name, AuthOptions options)
     {
         var parameterName = parameter.Value.SigningKeyParameter;
         if (string.IsNullOrWhiteSpace(parameterName))
         {
-            if (lambda.Value.Enabled && string.IsNullOrWhiteSpace(options.Authority))
+            if (!string.IsNullOrEmpty(configuration[LambdaFunctionName]) && string.IsNullOrWhiteSpace(options.Authority))
             {
                 throw Failure("In Lambda the signing key comes from SSM Parameter Store: set Cortex:Auth:SigningKeyParameter. Cortex:Auth:SigningKey is for local runs only.");
             }

@@ -6,7 +6,7 @@ public sealed class SigningKeyParameterTests
     [Fact]
     public void InLambdaAPlainSigningKeyIsRefused()
     {
-        using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Lambda:Enabled"] = "true" }, "Production");
+        using var app = new CortexApplication(new Dictionary<string, string?> { ["AWS_LAMBDA_FUNCTION_NAME"] = "prod-cortex-api" }, "Production");
 
         var exception = Record.Exception(() => app.Services);
 

@@ -191,15 +191,6 @@ public sealed class SnapStartHooksTests
 
     /// <summary>The app as it runs in Lambda (Embedded storage is enough for the hooks).</summary>
     private static CortexApplication LambdaApplication(AWSCredentials? credentials = null) => new(
-        new Dictionary<string, string?>
-        {
-            ["Cortex:Lambda:Enabled"] = "true",
-
-            // In Lambda the key comes from SSM; an OIDC authority needs none and is not contacted
-            // by these anonymous hooks.
-            ["Cortex:Auth:SigningKey"] = null,
-            ["Cortex:Auth:Authority"] = "https://issuer.example",
-            ["Cortex:Query:CursorKey"] = "cortex-snapstart-test-cursor-key-0123456789",
-        },
+        new Dictionary<string, string?> { ["Cortex:Lambda:Enabled"] = "true" },
         testServices: credentials is null ? null : services => services.AddDefaultAWSOptions(new AWSOptions { Credentials = credentials }));
 }
