@@ -30,7 +30,8 @@ dotnet publish "$root/src/Cortex.Api/Cortex.Api.csproj" \
   -r "$rid" \
   --self-contained false \
   -p:PublishReadyToRun=true \
-  -p:GenerateDocumentationFile=false \
+  -p:PublishDocumentationFile=false \
+  -p:PublishReferencesDocumentationFiles=false \
   -p:ContinuousIntegrationBuild=true \
   -o "$publish"
 
