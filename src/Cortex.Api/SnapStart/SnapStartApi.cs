@@ -1,6 +1,6 @@
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime.Credentials;
-using Cortex.Api.Consumer;
+using Cortex.Api.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.SnapStart;
