@@ -88,21 +88,16 @@ locals {
   first_occurrence_alarms = merge(
     merge([
       for key, rule in local.event_rules : {
-        "${key}-failed-invocations" = {
-          name        = "${rule}-FailedInvocations"
+        for metric, description in {
+          FailedInvocations              = "EventBridge failed to deliver events of rule ${rule} to its target (they are retried, then sent to the target's DLQ)."
+          InvocationsFailedToBeSentToDlq = "EventBridge could not deliver events of rule ${rule} to its target nor to the target's DLQ: those events are lost. Check the DLQ's policy and encryption."
+          } : "${key}-${metric}" => {
+          name        = "${rule}-${metric}"
           namespace   = "AWS/Events"
-          metric      = "FailedInvocations"
+          metric      = metric
           dimensions  = { EventBusName = aws_cloudwatch_event_bus.events.name, RuleName = rule }
           period      = 60
-          description = "EventBridge failed to deliver events of rule ${rule} to its target (they are retried, then sent to the target's DLQ)."
-        }
-        "${key}-lost-events" = {
-          name        = "${rule}-InvocationsFailedToBeSentToDlq"
-          namespace   = "AWS/Events"
-          metric      = "InvocationsFailedToBeSentToDlq"
-          dimensions  = { EventBusName = aws_cloudwatch_event_bus.events.name, RuleName = rule }
-          period      = 60
-          description = "EventBridge could not deliver events of rule ${rule} to its target nor to the target's DLQ: those events are lost. Check the DLQ's policy and encryption."
+          description = description
         }
       }
     ]...),

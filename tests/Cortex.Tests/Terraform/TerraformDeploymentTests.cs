@@ -116,8 +116,8 @@ public sealed partial class TerraformDeploymentTests
         var alarm = Resource(module, "aws_cloudwatch_metric_alarm", "first_occurrence");
         var filter = Resource(module, "aws_cloudwatch_log_metric_filter", "firehose_error_records");
 
-        Assert.Contains("metric      = \"FailedInvocations\"", alarms, StringComparison.Ordinal);
-        Assert.Contains("metric      = \"InvocationsFailedToBeSentToDlq\"", alarms, StringComparison.Ordinal);
+        Assert.Matches(@"\n\s+FailedInvocations\s+= ", alarms);
+        Assert.Matches(@"\n\s+InvocationsFailedToBeSentToDlq\s+= ", alarms);
         Assert.Contains("for key, rule in local.event_rules", alarms, StringComparison.Ordinal);
         Assert.Equal(2, module.Locals["event_rules"].EnumerateObject().Count());
         Assert.Contains("for metric in [\"ReadThrottleEvents\", \"WriteThrottleEvents\"]", alarms, StringComparison.Ordinal);
