@@ -1,18 +1,14 @@
-using Cortex.Api.Benchmark;
 using Cortex.Api.Consumer;
 using Cortex.Api.Health;
 using Cortex.Api.Hosting;
 using Cortex.Api.Infrastructure;
-using Cortex.Api.Infrastructure.Aws.Local;
 using Cortex.Api.Ingestion;
 using Cortex.Api.Observability;
 using Cortex.Api.Operations;
 using Cortex.Api.Query;
 using Cortex.Api.SnapStart;
 
-// aws-local: moto + provisioned resources, then this same app in Aws mode against them.
-await using var awsLocal = await AwsLocalCommand.StartIfInvokedAsync(args);
-var builder = WebApplication.CreateBuilder(awsLocal?.AppArgs ?? args);
+var builder = WebApplication.CreateBuilder(args);
 
 builder.AddCortexLogging();
 builder.AddCortexObservability();
@@ -59,7 +55,6 @@ app.MapIngestionApi();
 app.MapQueryApi();
 app.MapDeadLetterApi();
 app.MapCortexObservability();
-app.MapBaselineApi();
 app.MapConsumerApi();
 app.MapSnapStartApi();
 

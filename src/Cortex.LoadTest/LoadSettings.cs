@@ -30,7 +30,7 @@ public sealed record LoadSettings
     /// <summary>The request path; defaults to /events or /events/batch by mode.</summary>
     public string? Path { get; init; }
 
-    /// <summary>Send no bearer token (for the baseline endpoint, which has no auth).</summary>
+    /// <summary>Send no bearer token (for a server without auth, such as benchmarks/Cortex.Bare).</summary>
     public bool Anonymous { get; init; }
 
     public bool Gzip { get; init; }

@@ -39,8 +39,8 @@ public static class LoadTestProgram
         };
         var issuer = new Option<string>("--issuer") { DefaultValueFactory = _ => "cortex" };
         var audience = new Option<string>("--audience") { DefaultValueFactory = _ => "cortex-api" };
-        var path = new Option<string?>("--path") { Description = "Request path, e.g. /baseline/events (default /events or /events/batch)." };
-        var anonymous = new Option<bool>("--anonymous") { Description = "Send no token (the baseline endpoint needs none)." };
+        var path = new Option<string?>("--path") { Description = "Request path (default /events or /events/batch)." };
+        var anonymous = new Option<bool>("--anonymous") { Description = "Send no token (for a server without auth, such as benchmarks/Cortex.Bare)." };
         var gzip = new Option<bool>("--gzip")
         {
             Description = "Send gzip-compressed bodies (Content-Encoding: gzip); each request is compressed when sent, which costs the load tool CPU.",
@@ -51,9 +51,9 @@ public static class LoadTestProgram
         var seed = new Option<int>("--seed") { Description = "Random seed for the generated events.", DefaultValueFactory = _ => 42 };
         var scenario = new Option<string?>("--scenario")
         {
-            Description = "issue2: run the issue 2 measurements (single, baseline, batch, batch baseline) and print a table against the targets.",
+            Description = "targets: measure single events, then batches, and print a table of each performance target with PASS/MISS.",
         };
-        scenario.AcceptOnlyFromAmong(Scenario.Issue2);
+        scenario.AcceptOnlyFromAmong(Scenario.Targets);
 
         var command = new RootCommand("Cortex load generator: signed requests from a fleet of simulated agents.")
         {

@@ -126,7 +126,7 @@ public static class RunExecutor
             _eventRate.ToString("N0", CultureInfo.InvariantCulture),
             statistics.Errors.ToString("N0", CultureInfo.InvariantCulture),
             runner.InFlight.ToString(CultureInfo.InvariantCulture),
-            (statistics.Latency.ValueAtPercentile(99) / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+            (statistics.Latency.GetValueAtPercentile(99) / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
             server is null ? "-" : (server.RssKilobytes / 1024.0).ToString("0", CultureInfo.InvariantCulture),
         ];
 

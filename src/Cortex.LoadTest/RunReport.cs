@@ -1,4 +1,5 @@
 using System.Globalization;
+using HdrHistogram;
 
 namespace Cortex.LoadTest;
 
@@ -89,14 +90,16 @@ public sealed record RunReport
 /// <summary>Latency percentiles in milliseconds, from a histogram recorded in microseconds.</summary>
 public sealed record LatencySummary(double Mean, double P50, double P90, double P95, double P99, double P999, double Max)
 {
-    public static LatencySummary From(LatencyHistogram histogram) => new(
-        Math.Round(histogram.Mean / 1000, 3),
-        Milliseconds(histogram.ValueAtPercentile(50)),
-        Milliseconds(histogram.ValueAtPercentile(90)),
-        Milliseconds(histogram.ValueAtPercentile(95)),
-        Milliseconds(histogram.ValueAtPercentile(99)),
-        Milliseconds(histogram.ValueAtPercentile(99.9)),
-        Milliseconds(histogram.Max));
+    public static LatencySummary From(HistogramBase histogram) => histogram.TotalCount == 0
+        ? new(0, 0, 0, 0, 0, 0, 0)
+        : new(
+            Math.Round(histogram.GetMean() / 1000, 3),
+            Milliseconds(histogram.GetValueAtPercentile(50)),
+            Milliseconds(histogram.GetValueAtPercentile(90)),
+            Milliseconds(histogram.GetValueAtPercentile(95)),
+            Milliseconds(histogram.GetValueAtPercentile(99)),
+            Milliseconds(histogram.GetValueAtPercentile(99.9)),
+            Milliseconds(histogram.GetMaxValue()));
 
     private static double Milliseconds(long microseconds) => Math.Round(microseconds / 1000.0, 3);
 }

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using Cortex.Api.Hosting;
-using Cortex.Api.Infrastructure.Aws.Local;
+using Cortex.DevTools.AwsLocal;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;

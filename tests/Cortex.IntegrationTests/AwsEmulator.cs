@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Cortex.Api.Infrastructure.Aws.Local;
+using Cortex.DevTools.AwsLocal;
 using Testcontainers.LocalStack;
 
 [assembly: AssemblyFixture(typeof(Cortex.IntegrationTests.AwsEmulator))]

@@ -2,7 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Cortex.Api.Infrastructure.Aws;
-using Cortex.Api.Infrastructure.Aws.Local;
+using Cortex.DevTools.AwsLocal;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cortex.IntegrationTests;

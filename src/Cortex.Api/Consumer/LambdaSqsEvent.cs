@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Amazon.SQS.Model;
 using Cortex.Api.Events;
 
 namespace Cortex.Api.Consumer;
@@ -19,23 +17,6 @@ public static partial class LambdaSqsEvent
     /// the whole batch, which is the only safe answer when the messages cannot be told apart.
     /// </summary>
     public const string WholeBatchFailed = "";
-
-    /// <summary>Builds the event Lambda would deliver for <paramref name="messages"/> received from a queue.</summary>
-    public static string Create(IEnumerable<Message> messages, string eventSourceArn, string awsRegion = "us-east-1")
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        return Write(messages.Select(m => new EventRecord(
-            m.MessageId, m.ReceiptHandle, m.Body, m.Attributes, m.MD5OfBody)), eventSourceArn, awsRegion);
-    }
-
-    /// <summary>Builds the event Lambda would deliver for <paramref name="records"/>, with made-up receipt handles.</summary>
-    public static string Create(IEnumerable<SqsRecord> records, string eventSourceArn, string awsRegion = "us-east-1")
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        return Write(records.Select(r => new EventRecord(
-            r.MessageId, Convert.ToBase64String(Encoding.UTF8.GetBytes("receipt-" + r.MessageId)), r.Body,
-            r.Attributes, null)), eventSourceArn, awsRegion);
-    }
 
     /// <summary>Reads the pass-through body. Never throws: a body that cannot be read comes back with a problem.</summary>
     internal static ParsedLambdaEvent Parse(ReadOnlySpan<byte> body)
@@ -158,49 +139,6 @@ public static partial class LambdaSqsEvent
 
         return attributes;
     }
-
-    private static string Write(IEnumerable<EventRecord> records, string eventSourceArn, string awsRegion)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("Records");
-            foreach (var record in records)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("messageId", record.MessageId);
-                writer.WriteString("receiptHandle", record.ReceiptHandle);
-                writer.WriteString("body", record.Body);
-                writer.WriteStartObject("attributes");
-                foreach (var (name, value) in record.Attributes ?? new Dictionary<string, string>())
-                {
-                    writer.WriteString(name, value);
-                }
-
-                writer.WriteEndObject();
-                writer.WriteStartObject("messageAttributes");
-                writer.WriteEndObject();
-                writer.WriteString("md5OfBody", record.Md5OfBody ?? Md5Hex(record.Body ?? string.Empty));
-                writer.WriteString("eventSource", "aws:sqs");
-                writer.WriteString("eventSourceARN", eventSourceArn);
-                writer.WriteString("awsRegion", awsRegion);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-#pragma warning disable CA5351 // SQS's md5OfBody is MD5 by definition; it is a checksum, not security.
-    private static string Md5Hex(string body) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(body)));
-#pragma warning restore CA5351
-
-    private sealed record EventRecord(
-        string MessageId, string ReceiptHandle, string? Body, IReadOnlyDictionary<string, string>? Attributes, string? Md5OfBody);
 }
 
 /// <summary>

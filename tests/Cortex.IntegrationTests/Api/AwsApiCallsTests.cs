@@ -7,6 +7,7 @@ using Amazon.SQS.Model;
 using Cortex.Api.Consumer;
 using Cortex.Api.Infrastructure.Aws;
 using Cortex.IntegrationTests.Consumer;
+using Cortex.Tests.Consumer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -77,7 +78,7 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         var batchOfTen = Record(counter.Take(), "POST /events/batch, 10 events", 10);
         var messages = await _aws.ReceiveWithoutDeletingAsync(10);
         counter.Take();
-        var invocation = await ConsumerHarness.PostPassThroughAsync(client, LambdaSqsEvent.Create(messages, _aws.Provisioned.QueueArn));
+        var invocation = await ConsumerHarness.PostPassThroughAsync(client, LambdaSqsEvents.Create(messages, _aws.Provisioned.QueueArn));
         var lambda = Record(counter.Take(), "consumer: Lambda pass-through (SQS calls are the event source mapping's)", messages.Count);
         Assert.Empty(ConsumerHarness.ReadFailures(await invocation.Content.ReadAsStringAsync(Cancellation)));
         await _aws.Sqs.DeleteMessageBatchAsync(_aws.QueueUrl,

@@ -66,7 +66,7 @@ public sealed class ConsumerFaultTests : IClassFixture<AwsResources>, IDisposabl
         var source = Source("duplicate");
         var ids = await PostAsync(client, source, 1);
         var message = Assert.Single(await _aws.ReceiveWithoutDeletingAsync(1));
-        var body = LambdaSqsEvent.Create([message], _aws.Provisioned.QueueArn);
+        var body = LambdaSqsEvents.Create([message], _aws.Provisioned.QueueArn);
 
         var first = await ConsumerHarness.PostPassThroughAsync(client, body);
         var firstRead = await client.GetStringAsync($"/events/{ids[0]}", Cancellation);
@@ -162,7 +162,7 @@ public sealed class ConsumerFaultTests : IClassFixture<AwsResources>, IDisposabl
         var messages = await _aws.ReceiveWithoutDeletingAsync(2);
         clock.Fail = true;
 
-        var response = await ConsumerHarness.PostPassThroughAsync(client, LambdaSqsEvent.Create(messages, _aws.Provisioned.QueueArn));
+        var response = await ConsumerHarness.PostPassThroughAsync(client, LambdaSqsEvents.Create(messages, _aws.Provisioned.QueueArn));
         var text = await response.Content.ReadAsStringAsync(Cancellation);
         clock.Fail = false;
 

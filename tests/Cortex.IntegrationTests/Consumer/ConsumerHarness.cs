@@ -5,6 +5,7 @@ using Amazon.SQS.Model;
 using Cortex.Api.Consumer;
 using Cortex.Api.Infrastructure.Aws;
 using Cortex.Api.Ports;
+using Cortex.Tests.Consumer;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,7 +83,7 @@ internal static class ConsumerHarness
     /// </summary>
     public static async Task<LambdaInvocation> InvokeLambdaAsync(HttpClient client, AwsResources aws, IReadOnlyList<Message> messages)
     {
-        var body = LambdaSqsEvent.Create(messages, aws.Provisioned.QueueArn);
+        var body = LambdaSqsEvents.Create(messages, aws.Provisioned.QueueArn);
         var response = await PostPassThroughAsync(client, body);
         var text = await response.Content.ReadAsStringAsync(Cancellation);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Cortex.Api.Infrastructure.Aws.Local;
+using Cortex.DevTools.AwsLocal;
 
 namespace Cortex.IntegrationTests.Operations;
 

@@ -54,7 +54,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         using var app = new CortexApplication();
         var client = app.CreateClient();
 
-        var response = await SendAsync(client, LambdaSqsEvent.Create([Record(NewEvent())], QueueArn));
+        var response = await SendAsync(client, LambdaSqsEvents.Create([Record(NewEvent())], QueueArn));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Null(app.Services.GetService<IAmazonSQS>());
@@ -66,7 +66,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
     {
         var e = NewEvent();
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create([Record(e)], QueueArn), requestContext: null);
+        var response = await SendAsync(_client, LambdaSqsEvents.Create([Record(e)], QueueArn), requestContext: null);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -82,7 +82,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
     {
         var e = NewEvent();
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create([Record(e)], QueueArn), requestContext);
+        var response = await SendAsync(_client, LambdaSqsEvents.Create([Record(e)], QueueArn), requestContext);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.DoesNotContain(e.EventId, _store.Calls);
@@ -93,7 +93,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
     {
         var events = new[] { NewEvent(), NewEvent(), NewEvent() };
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create(events.Select(e => Record(e)), QueueArn));
+        var response = await SendAsync(_client, LambdaSqsEvents.Create(events.Select(e => Record(e)), QueueArn));
 
         Assert.Empty(await FailuresAsync(response));
         Assert.All(events, e => Assert.True(_store.Events.ContainsKey(e.EventId)));
@@ -106,7 +106,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         var malformed = Record("{\"detail\":{\"source\":\"x\"}}");
         var stored = NewEvent();
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create([Record(stored), throttled, malformed], QueueArn));
+        var response = await SendAsync(_client, LambdaSqsEvents.Create([Record(stored), throttled, malformed], QueueArn));
 
         Assert.Equal([throttled.MessageId, malformed.MessageId], await FailuresAsync(response));
         Assert.True(_store.Events.ContainsKey(stored.EventId));
@@ -119,7 +119,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
             .Select(i => Record(NewEvent(source: LambdaApplicationFixture.FailingSourcePrefix + "all")))
             .ToArray();
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create(records, QueueArn));
+        var response = await SendAsync(_client, LambdaSqsEvents.Create(records, QueueArn));
 
         Assert.Equal(records.Select(r => r.MessageId), await FailuresAsync(response));
     }
@@ -132,7 +132,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         var after = NewEvent();
         var afterRecord = Record(after);
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create([Record(first), throttled, afterRecord], FifoQueueArn));
+        var response = await SendAsync(_client, LambdaSqsEvents.Create([Record(first), throttled, afterRecord], FifoQueueArn));
 
         Assert.Equal([throttled.MessageId, afterRecord.MessageId], await FailuresAsync(response));
         Assert.True(_store.Events.ContainsKey(first.EventId));
@@ -144,7 +144,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
     {
         var events = new[] { NewEvent(), NewEvent() };
         var deadline = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds();
-        var body = LambdaSqsEvent.Create(events.Select(e => Record(e)), QueueArn);
+        var body = LambdaSqsEvents.Create(events.Select(e => Record(e)), QueueArn);
 
         var response = await SendAsync(_client, body, lambdaContext: $$"""{"request_id":"r-1","deadline":{{deadline}},"invoked_function_arn":"arn:aws:lambda:us-east-1:123456789012:function:cortex-api"}""");
 
@@ -158,7 +158,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         var e = NewEvent();
         var deadline = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds();
 
-        var response = await SendAsync(_client, LambdaSqsEvent.Create([Record(e)], QueueArn), lambdaContext: $$"""{"deadline":{{deadline}}}""");
+        var response = await SendAsync(_client, LambdaSqsEvents.Create([Record(e)], QueueArn), lambdaContext: $$"""{"deadline":{{deadline}}}""");
 
         Assert.Empty(await FailuresAsync(response));
         Assert.True(_store.Events.ContainsKey(e.EventId));
@@ -217,8 +217,8 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Lambda:Enabled"] = "true" });
         var e = NewEvent(source: "consumer-sqlite");
 
-        var response = await SendAsync(app.CreateClient(), LambdaSqsEvent.Create([Record(e)], QueueArn));
-        var again = await SendAsync(app.CreateClient(), LambdaSqsEvent.Create([Record(e, receiveCount: 2)], QueueArn));
+        var response = await SendAsync(app.CreateClient(), LambdaSqsEvents.Create([Record(e)], QueueArn));
+        var again = await SendAsync(app.CreateClient(), LambdaSqsEvents.Create([Record(e, receiveCount: 2)], QueueArn));
         var read = await app.CreateClient("reader").GetStringAsync($"/events/{e.EventIdText}", TestContext.Current.CancellationToken);
 
         Assert.Empty(await FailuresAsync(response));
@@ -238,7 +238,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         var records = new[] { Record(NewEvent()), Record(NewEvent()) };
         clock.Fail = true;
 
-        var response = await SendAsync(client, LambdaSqsEvent.Create(records, QueueArn), lambdaContext: """{"deadline":4102444800000}""");
+        var response = await SendAsync(client, LambdaSqsEvents.Create(records, QueueArn), lambdaContext: """{"deadline":4102444800000}""");
 
         Assert.Equal(records.Select(r => r.MessageId), await FailuresAsync(response));
     }

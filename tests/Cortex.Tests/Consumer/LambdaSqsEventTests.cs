@@ -22,7 +22,7 @@ public sealed class LambdaSqsEventTests
             new Message { MessageId = "2e1424d4-f796-459a-8184-9c92662be6da", ReceiptHandle = "AQEBzWwaftRI0KuVm4tP", Body = "{}" },
         };
 
-        var json = LambdaSqsEvent.Create(messages, QueueArn);
+        var json = LambdaSqsEvents.Create(messages, QueueArn);
         var parsed = LambdaSqsEvent.Parse(Encoding.UTF8.GetBytes(json));
 
         Assert.Null(parsed.Problem);
@@ -37,7 +37,7 @@ public sealed class LambdaSqsEventTests
     [Fact]
     public void AnEventFromAFifoQueueIsRecognisedByItsArn()
     {
-        var json = LambdaSqsEvent.Create([Record("{}")], FifoQueueArn);
+        var json = LambdaSqsEvents.Create([Record("{}")], FifoQueueArn);
 
         var parsed = LambdaSqsEvent.Parse(Encoding.UTF8.GetBytes(json));
 
@@ -63,7 +63,7 @@ public sealed class LambdaSqsEventTests
     [Fact]
     public void MessageIdsAreRecoveredFromATruncatedBody()
     {
-        var json = LambdaSqsEvent.Create([Record("{}", messageId: "id-one"), Record("{}", messageId: "id-two")], QueueArn);
+        var json = LambdaSqsEvents.Create([Record("{}", messageId: "id-one"), Record("{}", messageId: "id-two")], QueueArn);
 
         var parsed = LambdaSqsEvent.Parse(Encoding.UTF8.GetBytes(json[..(json.Length - 10)]));
 

@@ -1,14 +1,14 @@
 using System.Text;
-using Cortex.Api.Benchmark;
+using Cortex.Bare;
 using Cortex.LoadTest;
 
 namespace Cortex.Tests.LoadTest;
 
-public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.BaselineEnabledFixture>
+public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.AppFixture>
 {
     private readonly CortexApplication _app;
 
-    public LoadRunnerTests(BaselineEnabledFixture fixture) => _app = fixture.App;
+    public LoadRunnerTests(AppFixture fixture) => _app = fixture.App;
 
     [Fact]
     public async Task SingleEventRunPostsSignedValidEventsThatAreAllAccepted()
@@ -21,7 +21,7 @@ public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.BaselineEnab
 
         Assert.Equal(new Dictionary<int, long> { [202] = 40 }, statistics.StatusCounts());
         Assert.Equal(40, statistics.EventsAccepted);
-        Assert.Equal(40, statistics.Latency.Count);
+        Assert.Equal(40, statistics.Latency.TotalCount);
         Assert.Empty(statistics.TransportErrors());
     }
 
@@ -65,13 +65,15 @@ public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.BaselineEnab
     }
 
     [Fact]
-    public async Task AnonymousRunAgainstBaselineIsAcceptedButAgainstEventsIsUnauthorized()
+    public async Task AnonymousRunAgainstTheBareAppIsAcceptedButAgainstCortexIsUnauthorized()
     {
-        var baseline = Settings(mode: "single", count: 10) with { Path = "/baseline/events", Anonymous = true };
+        await using var bare = BareApp.Build(["--urls", "http://127.0.0.1:0"]);
+        await bare.StartAsync(TestContext.Current.CancellationToken);
+        var baseline = Settings(mode: "single", count: 10) with { Url = new Uri(bare.Urls.First()), Anonymous = true };
         var events = Settings(mode: "single", count: 10) with { Anonymous = true };
         var baselineStatistics = new RunStatistics();
         var eventsStatistics = new RunStatistics();
-        using var baselineRunner = new LoadRunner(baseline, [], _app.Server.CreateHandler());
+        using var baselineRunner = new LoadRunner(baseline, [], new SocketsHttpHandler());
         using var eventsRunner = new LoadRunner(events, [], _app.Server.CreateHandler());
 
         await baselineRunner.RunAsync(baselineStatistics, TestContext.Current.CancellationToken);
@@ -126,9 +128,9 @@ public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.BaselineEnab
 
     private static string[] Tokens(int count) => Credentials.MintTokens(CortexApplication.Auth, count, TimeSpan.FromMinutes(5));
 
-    public sealed class BaselineEnabledFixture : IDisposable
+    public sealed class AppFixture : IDisposable
     {
-        public CortexApplication App { get; } = new(new Dictionary<string, string?> { [BaselineApi.EnabledKey] = "true" });
+        public CortexApplication App { get; } = new();
 
         public void Dispose() => App.Dispose();
     }

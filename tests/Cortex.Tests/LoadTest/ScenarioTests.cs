@@ -5,27 +5,27 @@ namespace Cortex.Tests.LoadTest;
 public sealed class ScenarioTests
 {
     [Fact]
-    public void Issue2StepsCompareEachCortexRunWithItsBaselineInTheSameShape()
+    public void TargetStepsMeasureSingleEventsThenBatchesWithTokens()
     {
         var common = new LoadSettings { Url = new Uri("http://127.0.0.1:5391/"), Concurrency = 64 };
 
-        var steps = Scenario.Issue2Steps(common, TimeSpan.FromSeconds(20));
+        var steps = Scenario.TargetSteps(common, TimeSpan.FromSeconds(20));
 
-        Assert.Equal(["single", "single-baseline", "batch", "batch-baseline"], steps.Select(s => s.Name));
-        Assert.Equal(["/events", "/baseline/events", "/events/batch", "/baseline/events/batch"], steps.Select(s => s.EffectivePath));
-        Assert.Equal([false, true, false, true], steps.Select(s => s.Anonymous));
-        Assert.Equal([64, 64, Scenario.BatchConcurrency, Scenario.BatchConcurrency], steps.Select(s => s.Concurrency));
+        Assert.Equal(["single", "batch"], steps.Select(s => s.Name));
+        Assert.Equal(["/events", "/events/batch"], steps.Select(s => s.EffectivePath));
+        Assert.Equal([false, false], steps.Select(s => s.Anonymous));
+        Assert.Equal([64, Scenario.BatchConcurrency], steps.Select(s => s.Concurrency));
         Assert.All(steps.Where(s => s.IsBatch), s => Assert.Equal(100, s.BatchSize));
         Assert.All(steps, s => Assert.Equal(TimeSpan.FromSeconds(20), s.Duration));
         Assert.All(steps, s => Assert.Same(Workload.Fleet, s.Workload));
     }
 
     [Fact]
-    public void Issue2StepsUseTheWorkloadOfTheCommandLine()
+    public void TargetStepsUseTheWorkloadOfTheCommandLine()
     {
         var common = new LoadSettings { Url = new Uri("http://127.0.0.1:5391/"), Workload = Workload.Scattered };
 
-        var steps = Scenario.Issue2Steps(common, TimeSpan.FromSeconds(20));
+        var steps = Scenario.TargetSteps(common, TimeSpan.FromSeconds(20));
 
         Assert.All(steps, s => Assert.Same(Workload.Scattered, s.Workload));
     }
@@ -52,14 +52,12 @@ public sealed class ScenarioTests
     }
 
     [Fact]
-    public void SummaryJudgesEachTargetAndGivesCortexToBaselineRatios()
+    public void SummaryJudgesEachTarget()
     {
         RunReport[] reports =
         [
             Report("single", eventsPerSecond: 6_000, requestsPerSecond: 6_000, p99: 30),
-            Report("single-baseline", eventsPerSecond: 24_000, requestsPerSecond: 24_000, p99: 5),
             Report("batch", eventsPerSecond: 40_000, requestsPerSecond: 400, p99: 80),
-            Report("batch-baseline", eventsPerSecond: 160_000, requestsPerSecond: 1_600, p99: 9),
         ];
 
         var rows = Scenario.Summarise(reports, new ServerSample(200 * 1024, 300 * 1024, 12));
@@ -67,10 +65,8 @@ public sealed class ScenarioTests
         Assert.Equal(true, rows[0].Passed);
         Assert.Equal(false, rows[1].Passed);
         Assert.Equal(false, rows[2].Passed);
-        Assert.Equal(0.25, rows[3].Measured);
-        Assert.Equal(0.25, rows[5].Measured);
-        Assert.Equal(300, rows[6].Measured);
-        Assert.Equal(false, rows[6].Passed);
+        Assert.Equal(300, rows[3].Measured);
+        Assert.Equal(false, rows[3].Passed);
     }
 
     private static RunReport Report(string name, double eventsPerSecond, double requestsPerSecond, double p99) => new()

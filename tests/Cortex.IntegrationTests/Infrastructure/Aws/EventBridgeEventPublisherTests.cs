@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Cortex.Api.Events;
 using Cortex.Api.Infrastructure.Aws;
-using Cortex.Api.Infrastructure.Aws.Local;
 using Cortex.Api.Ports;
+using Cortex.DevTools.AwsLocal;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Cortex.Api.Infrastructure.Aws.Local;
+namespace Cortex.DevTools.AwsLocal;
 
 /// <summary>
 /// A moto_server child process on a loopback port: DynamoDB, SQS, EventBridge and more on one
-/// endpoint. Disposing kills the process tree (the pyenv shim and the Python server).
+/// endpoint. Disposing kills the process tree (the pyenv shim and the Python server); a kill -9
+/// of this process ends it too.
 /// </summary>
 internal sealed class MotoServer : IAsyncDisposable
 {
@@ -37,15 +38,25 @@ internal sealed class MotoServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts moto_server on <paramref name="port"/> (0: a free port) and waits until it answers.</summary>
+    /// <summary>
+    /// Starts moto_server on <paramref name="port"/> (0: a free port) and waits until it answers. The
+    /// server ends with this process (see <see cref="ChildProcess"/>); a port that is already taken
+    /// is an error, never an emulator to reuse.
+    /// </summary>
     public static async Task<MotoServer> StartAsync(int port, TimeSpan timeout, string executable = "moto_server", CancellationToken cancellationToken = default)
     {
         if (port == 0)
         {
             port = FreePort();
         }
+        else
+        {
+            ChildProcess.EnsurePortIsFree(port, "moto_server");
+        }
 
-        var start = new ProcessStartInfo(executable)
+        var path = FindOnPath(executable) ?? throw new InvalidOperationException(
+            $"Could not find {executable}: is moto installed (pip install 'moto[server]') and on PATH?");
+        var start = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -56,16 +67,7 @@ internal sealed class MotoServer : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException($"Could not start {executable}: is moto installed (pip install 'moto[server]') and on PATH? {ex.Message}", ex);
-        }
-
+        var process = ChildProcess.Start(start);
         var server = new MotoServer(process, port);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
@@ -101,6 +103,19 @@ internal sealed class MotoServer : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private static string? FindOnPath(string executable)
+    {
+        if (executable.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return File.Exists(executable) ? Path.GetFullPath(executable) : null;
+        }
+
+        return (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, executable))
+            .FirstOrDefault(File.Exists);
     }
 
     private static int FreePort()

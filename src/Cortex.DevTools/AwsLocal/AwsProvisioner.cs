@@ -4,8 +4,9 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Cortex.Api.Infrastructure.Aws;
 
-namespace Cortex.Api.Infrastructure.Aws.Local;
+namespace Cortex.DevTools.AwsLocal;
 
 /// <summary>
 /// Creates the resources of <see cref="AwsResourceDefinition"/> against an emulator (moto or

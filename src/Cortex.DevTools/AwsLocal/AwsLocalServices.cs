@@ -3,9 +3,11 @@ using Amazon.DynamoDBv2;
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Amazon.SQS;
+using Cortex.Api.Infrastructure.Aws;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Cortex.Api.Infrastructure.Aws.Local;
+namespace Cortex.DevTools.AwsLocal;
 
 /// <summary>
 /// The AWS clients and the provisioner for an emulator endpoint, from the same DI registrations

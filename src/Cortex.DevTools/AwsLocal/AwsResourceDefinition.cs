@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Cortex.Api.Infrastructure.Aws.Local;
+namespace Cortex.DevTools.AwsLocal;
 
 /// <summary>
 /// The AWS resources of terraform/resources.json, the single definition that Terraform, the local

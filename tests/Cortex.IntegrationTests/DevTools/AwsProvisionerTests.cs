@@ -4,7 +4,7 @@ using Amazon.SQS.Model;
 using Cortex.Api.Infrastructure.Aws;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cortex.IntegrationTests.Infrastructure.Aws;
+namespace Cortex.IntegrationTests.DevTools;
 
 /// <summary>What the provisioner created matches terraform/resources.json.</summary>
 public sealed class AwsProvisionerTests : IClassFixture<AwsResources>
