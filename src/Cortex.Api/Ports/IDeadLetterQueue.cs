@@ -26,7 +26,11 @@ public interface IDeadLetterQueue
     Task<long> PurgeAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>One dead-lettered message as an operator sees it.</summary>
+/// <summary>
+/// One dead-lettered message as an operator sees it. <see cref="FailedAt"/> is when it was dead-lettered
+/// where the backend records that (the embedded spool does; SQS does not). <see cref="SentAt"/> is when
+/// it was first sent to the consumer queue (SQS keeps that time when it moves a message to the DLQ).
+/// </summary>
 public sealed record DeadLetter(
     string Id,
     string? EventId,
@@ -35,7 +39,8 @@ public sealed record DeadLetter(
     int? ReceiveCount,
     DateTimeOffset? FailedAt,
     string? Reason,
-    string Body);
+    string Body,
+    DateTimeOffset? SentAt = null);
 
 /// <summary>What a replay did.</summary>
 public sealed record ReplayResult(int Moved, int Failed, string Method);

@@ -175,7 +175,9 @@ internal sealed class SqsDeadLetterQueue(
         catch (AmazonServiceException ex)
         {
             // Emulators (moto) do not implement message-move tasks; the loop does the same job.
-            logger.LogInformation(ex, "SQS message-move task unavailable ({Code}); replaying with receive/send/delete", ex.ErrorCode);
+            logger.LogInformation(
+                ex, "SQS could not start a message-move task (HTTP {Status}, {Error}); replaying with receive/send/delete",
+                (int)ex.StatusCode, MoveTaskError(ex));
             return false;
         }
     }
@@ -227,10 +229,15 @@ internal sealed class SqsDeadLetterQueue(
         DateTimeOffset? sent = system.TryGetValue("SentTimestamp", out var ms) && long.TryParse(ms, CultureInfo.InvariantCulture, out var epoch)
             ? DateTimeOffset.FromUnixTimeMilliseconds(epoch)
             : null;
-        return new DeadLetter(message.MessageId, eventId, source, eventType, receives, sent, Reason(message, receives), message.Body);
+        // SQS does not record when it moved a message here: failed_at stays unknown.
+        return new DeadLetter(message.MessageId, eventId, source, eventType, receives, null, Reason(message, receives), message.Body, sent);
     }
 
-    /// <summary>EventBridge target DLQs carry ERROR_CODE/ERROR_MESSAGE; the consumer's DLQ only the receive count.</summary>
+    /// <summary>
+    /// EventBridge target DLQs carry ERROR_CODE/ERROR_MESSAGE. SQS marks a message it moved here after
+    /// the consumer queue's maxReceiveCount with DeadLetterQueueSourceArn; without it, nothing says the
+    /// consumer failed it (it may have been sent here directly, or by an emulator that omits it).
+    /// </summary>
     private static string Reason(Message message, int? receives)
     {
         var attributes = message.MessageAttributes ?? [];
@@ -240,11 +247,17 @@ internal sealed class SqsDeadLetterQueue(
             return $"{code.StringValue}: {text}".TrimEnd(' ', ':');
         }
 
-        var from = (message.Attributes ?? []).TryGetValue("DeadLetterQueueSourceArn", out var arn) ? $" on {arn}" : string.Empty;
         // ApproximateReceiveCount keeps counting in the DLQ: every peek adds one, so it is not the
         // number of consumer failures (integration tests show it growing with each peek).
-        return receives is null
-            ? $"The consumer failed it as often as the queue's maxReceiveCount allows{from}."
-            : $"The consumer failed it as often as the queue's maxReceiveCount allows; received {receives} times in all, peeks included{from}.";
+        var received = receives is null ? string.Empty : $"; received {receives} times in all, peeks included";
+        return (message.Attributes ?? []).TryGetValue("DeadLetterQueueSourceArn", out var arn)
+            ? $"The consumer failed it as often as the maxReceiveCount of {arn} allows{received}."
+            : $"No DeadLetterQueueSourceArn, so not known to be a consumer failure: sent to this queue directly, or by an emulator that does not record the source queue{received}.";
     }
+
+    /// <summary>The error code, else the message, of a failed StartMessageMoveTask (emulators answer 500 without a code).</summary>
+    private static string MoveTaskError(AmazonServiceException ex) =>
+        !string.IsNullOrEmpty(ex.ErrorCode) ? ex.ErrorCode
+        : !string.IsNullOrWhiteSpace(ex.Message) ? ex.Message
+        : "no error code or message";
 }
