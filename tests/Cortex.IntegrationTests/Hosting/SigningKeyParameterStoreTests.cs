@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using Cortex.Api.Hosting;
-using Cortex.Api.Infrastructure.Aws.Local;
+using Cortex.DevTools.AwsLocal;
 using Cortex.Tests;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using Cortex.Bare;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 
 namespace Cortex.Tests.LoadTest;
 
