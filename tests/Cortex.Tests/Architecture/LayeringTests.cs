@@ -52,7 +52,7 @@ public sealed partial class LayeringTests
     {
         // Features use Hosting (auth scopes, problems, validation); Hosting serves them all and
         // must name none of their types, also not by a relative name such as Query.X.
-        string[] features = ["Events", "Ingestion", "Query", "Health", "Consumer", "Operations", "Benchmark"];
+        string[] features = ["Events", "Ingestion", "Query", "Health", "Consumer", "Operations"];
         var featureTypes = features
             .SelectMany(f => Directory.EnumerateFiles(Repository.PathOf("src", "Cortex.Api", f), "*.cs", SearchOption.AllDirectories))
             .SelectMany(file => DeclaredType().Matches(File.ReadAllText(file)).Select(m => m.Groups["name"].Value))
