@@ -1,3 +1,4 @@
+using System.Text;
 using Cortex.Api.Events;
 
 namespace Cortex.IntegrationTests;
@@ -25,7 +26,7 @@ internal static class TestEvents
             Severity = severity,
             Timestamp = Rfc3339.ToUtcString(time),
             TimestampMs = time.ToUnixTimeMilliseconds(),
-            Data = data,
+            Data = Encoding.UTF8.GetBytes(data),
             Hostname = "web-1",
             Tags = new Dictionary<string, string> { ["env"] = "test" },
             IngestedAt = Rfc3339.ToUtcString(time),

@@ -25,4 +25,10 @@ public static class EventContract
     public const int MaxTagKeyLength = 128;
     public const int MaxTagValueLength = 256;
     public const int MaxDataDepth = 30;
+
+    /// <summary>Server-owned: the longest client address text kept (an IPv6 address with a zone fits).</summary>
+    public const int MaxSourceIpLength = 64;
+
+    /// <summary>Server-owned: the W3C traceparent is 55 characters; later versions may add fields.</summary>
+    public const int MaxTraceParentLength = 256;
 }

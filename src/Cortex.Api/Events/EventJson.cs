@@ -27,7 +27,7 @@ public static class EventJson
         writer.WriteString("severity", e.Severity);
         writer.WriteString("timestamp", e.Timestamp);
         writer.WritePropertyName("data");
-        writer.WriteRawValue(e.Data, skipInputValidation: true);
+        writer.WriteRawValue(e.Data.Span, skipInputValidation: true);
         if (e.Hostname is not null)
         {
             writer.WriteString("hostname", e.Hostname);
@@ -89,71 +89,23 @@ public static class EventJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    // The bus may re-serialise detail with its own whitespace (moto does; "n": 0); the stored data
-    // must be the same compact text ingestion writes. WriteTo keeps each number's text as it is.
-    private static string Compact(JsonElement data)
+    /// <summary>Reads back a document written by <see cref="Write"/> (the dead-letter spool keeps this form).</summary>
+    public static TelemetryEvent Parse(ReadOnlyMemory<byte> json)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        if (!EventReader.TryParse(json, "stored event", out var document, out var error))
         {
-            data.WriteTo(writer);
+            throw new FormatException(error);
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        using (document)
+        {
+            return FromElement(document.RootElement);
+        }
     }
 
-    /// <summary>Reads back a document written by <see cref="Write"/> (the bus and queue carry this form).</summary>
-    public static TelemetryEvent Parse(ReadOnlySpan<byte> json)
-    {
-        using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false });
-        return FromElement(document.RootElement);
-    }
-
-    public static TelemetryEvent FromElement(JsonElement root)
-    {
-        var timestamp = root.GetProperty("timestamp").GetString()!;
-        if (!Rfc3339.TryParse(timestamp, out var parsed))
-        {
-            throw new FormatException("The event has an invalid timestamp.");
-        }
-
-        Dictionary<string, string>? tags = null;
-        if (root.TryGetProperty("tags", out var tagsElement) && tagsElement.ValueKind == JsonValueKind.Object)
-        {
-            tags = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var tag in tagsElement.EnumerateObject())
-            {
-                tags[tag.Name] = tag.Value.GetString()!;
-            }
-        }
-
-        var data = root.GetProperty("data");
-        if (data.ValueKind != JsonValueKind.Object)
-        {
-            throw new FormatException("The event's data is not an object.");
-        }
-
-        return new TelemetryEvent
-        {
-            EventId = Guid.ParseExact(root.GetProperty("event_id").GetString()!, "D"),
-            Source = root.GetProperty("source").GetString()!,
-            EventType = root.GetProperty("event_type").GetString()!,
-            Severity = root.GetProperty("severity").GetString()!,
-            Timestamp = Rfc3339.ToUtcString(parsed),
-            TimestampMs = parsed.ToUnixTimeMilliseconds(),
-            Data = Compact(data),
-            Hostname = OptionalString(root, "hostname"),
-            Region = OptionalString(root, "region"),
-            Tags = tags,
-            IngestedAt = root.GetProperty("ingested_at").GetString()!,
-            RequestId = root.GetProperty("request_id").GetString()!,
-            SourceIp = OptionalString(root, "source_ip"),
-            SubmittedBy = root.GetProperty("submitted_by").GetString()!,
-            ExpiresAt = root.GetProperty("ttl").GetInt64(),
-            TraceParent = OptionalString(root, "traceparent"),
-        };
-    }
-
-    private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>Reads a stored event with <see cref="StoredEventReader"/>; throws when it breaks a rule.</summary>
+    public static TelemetryEvent FromElement(JsonElement root) =>
+        StoredEventReader.TryRead(root, out var telemetryEvent, out var problems)
+            ? telemetryEvent
+            : throw new FormatException("The stored event is invalid: " + problems);
 }

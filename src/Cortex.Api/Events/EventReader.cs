@@ -1,5 +1,7 @@
 using System.Buffers;
-using System.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -7,450 +9,448 @@ using System.Text.Unicode;
 namespace Cortex.Api.Events;
 
 /// <summary>
-/// Reads request bodies into <see cref="EventSubmission"/>s in one pass with Utf8JsonReader.
-/// It rejects, as malformed, what System.Text.Json would let through: invalid UTF-8, duplicate
-/// keys at any depth and trailing content. It rewrites <c>data</c> compactly while keeping every
-/// number's text as the client wrote it, and notes data nesting and numbers a store cannot hold.
+/// Reads events from JSON: request bodies at ingestion and, through <see cref="StoredEventReader"/>,
+/// the stored form at consumption, so both sides read every field the same way. Parsing is strict
+/// (the runtime refuses duplicate keys at any depth, trailing content, comments and trailing
+/// commas); invalid UTF-8 is refused before parsing. <c>data</c> is copied as compact UTF-8 with
+/// every number's text as the client wrote it, noting nesting and numbers a store cannot hold.
 /// </summary>
 public static class EventReader
 {
-    private static readonly JsonReaderOptions ReaderOptions = new()
+    /// <summary>Strict parsing: what System.Text.Json would otherwise let through is malformed.</summary>
+    public static readonly JsonDocumentOptions StrictOptions = new()
     {
-        // Depth is checked on data (30) as a validation rule; the reader only needs a backstop.
-        MaxDepth = 100_000,
+        AllowDuplicateProperties = false,
         CommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
+
+        // Depth is checked on data (30) as a validation rule; parsing only needs a backstop.
+        MaxDepth = 100_000,
     };
 
-    private static readonly JsonWriterOptions WriterOptions = new()
+    private static readonly JsonReaderOptions DataReaderOptions = new() { MaxDepth = 100_000 };
+
+    private static readonly JsonWriterOptions DataWriterOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
         SkipValidation = true,
 
-        // The copy of data goes as deep as the reader allows (the writer's default of 1000 would
+        // The copy of data goes as deep as parsing allows (the writer's default of 1000 would
         // throw, a 500); data deeper than 30 levels is then rejected as a validation error.
         MaxDepth = 100_000,
     };
 
+    private const string LoneSurrogate = "The request body is not valid JSON text: a string has an unpaired surrogate escape.";
+
     /// <summary>Reads a body that must hold exactly one event object.</summary>
-    public static EventSubmission ReadSingle(ReadOnlySpan<byte> body)
+    public static EventRead<EventSubmission> ReadSingle(ReadOnlyMemory<byte> body)
     {
-        EnsureText(body);
-        var reader = new Utf8JsonReader(body, ReaderOptions);
-        try
+        if (!TryParse(body, "request body", out var document, out var error))
         {
-            if (!reader.Read())
+            return EventRead.Malformed<EventSubmission>(error);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new MalformedJsonException("The request body is empty.");
+                return EventRead.Malformed<EventSubmission>($"The request body must be a JSON object, not {Describe(root.ValueKind)}.");
             }
 
-            if (reader.TokenType != JsonTokenType.StartObject)
+            try
             {
-                throw new MalformedJsonException($"The request body must be a JSON object, not {Describe(reader.TokenType)}.");
+                return EventRead.Read(ReadEvent(root));
             }
-
-            var submission = ReadObject(ref reader);
-            EnsureEnd(ref reader);
-            return submission;
-        }
-        catch (JsonException ex)
-        {
-            throw Malformed(ex);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
-            throw new MalformedJsonException("The request body is not valid JSON text: a string has an unpaired surrogate escape.", ex);
+            catch (InvalidOperationException)
+            {
+                // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
+                return EventRead.Malformed<EventSubmission>(LoneSurrogate);
+            }
         }
     }
 
     /// <summary>
-    /// Reads a body that must hold a JSON array. Items that are not objects come back as
-    /// submissions carrying a read error, so the batch can reject them one by one.
+    /// Reads a body that must hold a JSON array of at most <paramref name="maxItems"/> items.
+    /// Items that are not objects come back as submissions carrying a read error, so the batch
+    /// can reject them one by one.
     /// </summary>
-    public static List<EventSubmission> ReadBatch(ReadOnlySpan<byte> body, int maxItems)
+    public static EventRead<List<EventSubmission>> ReadBatch(ReadOnlyMemory<byte> body, int maxItems)
     {
-        EnsureText(body);
-        var reader = new Utf8JsonReader(body, ReaderOptions);
+        if (!TryParse(body, "request body", out var document, out var error))
+        {
+            return EventRead.Malformed<List<EventSubmission>>(error);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                return EventRead.Malformed<List<EventSubmission>>(
+                    $"The request body must be a JSON array of events, not {Describe(root.ValueKind)}.");
+            }
+
+            var count = root.GetArrayLength();
+            if (count > maxItems)
+            {
+                return EventRead.TooManyItems<List<EventSubmission>>(
+                    $"The batch has more than {maxItems} events; send at most {maxItems} per request.");
+            }
+
+            var items = new List<EventSubmission>(count);
+            try
+            {
+                foreach (var item in root.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.Object)
+                    {
+                        items.Add(ReadEvent(item));
+                        continue;
+                    }
+
+                    var notAnObject = new EventSubmission();
+                    notAnObject.AddReadError("$", $"Each batch item must be a JSON object, not {Describe(item.ValueKind)}.");
+                    items.Add(notAnObject);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return EventRead.Malformed<List<EventSubmission>>(LoneSurrogate);
+            }
+
+            return EventRead.Read(items);
+        }
+    }
+
+    /// <summary>
+    /// Parses with <see cref="StrictOptions"/>. The error names what is wrong: a duplicate key by
+    /// its name, anything else by its position (line and byte).
+    /// </summary>
+    public static bool TryParse(
+        ReadOnlyMemory<byte> json, string what, [NotNullWhen(true)] out JsonDocument? document, [NotNullWhen(false)] out string? error)
+    {
+        document = null;
+        var span = json.Span;
+        if (span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            error = $"The {what} is empty.";
+            return false;
+        }
+
+        if (!Utf8.IsValid(span))
+        {
+            error = $"The {what} is not valid UTF-8.";
+            return false;
+        }
+
         try
         {
-            if (!reader.Read())
-            {
-                throw new MalformedJsonException("The request body is empty.");
-            }
-
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw new MalformedJsonException($"The request body must be a JSON array of events, not {Describe(reader.TokenType)}.");
-            }
-
-            var items = new List<EventSubmission>();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                if (items.Count == maxItems)
-                {
-                    throw new BatchTooLargeException(maxItems);
-                }
-
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    items.Add(ReadObject(ref reader));
-                    continue;
-                }
-
-                var notAnObject = new EventSubmission();
-                notAnObject.AddReadError("$", $"Each batch item must be a JSON object, not {Describe(reader.TokenType)}.");
-                reader.Skip();
-                items.Add(notAnObject);
-            }
-
-            EnsureEnd(ref reader);
-            return items;
+            document = JsonDocument.Parse(json, StrictOptions);
+            error = null;
+            return true;
         }
         catch (JsonException ex)
         {
-            throw Malformed(ex);
+            error = Describe(ex, what);
+            return false;
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
-            // GetString refuses escaped lone surrogates ("\ud800"): not text, so a 400 rather than a 500.
-            throw new MalformedJsonException("The request body is not valid JSON text: a string has an unpaired surrogate escape.", ex);
-        }
-    }
-
-    private static void EnsureText(ReadOnlySpan<byte> body)
-    {
-        if (body.IsEmpty || body.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            throw new MalformedJsonException("The request body is empty.");
-        }
-
-        if (!Utf8.IsValid(body))
-        {
-            throw new MalformedJsonException("The request body is not valid UTF-8.");
+            // The duplicate-key check reads every key, and an escaped lone surrogate is not text.
+            error = $"The {what} is not valid JSON text: a key has an unpaired surrogate escape.";
+            return false;
         }
     }
 
-    private static void EnsureEnd(ref Utf8JsonReader reader)
+    /// <summary>What a parse failure means, in words a client can act on.</summary>
+    public static string Describe(JsonException ex, string what)
     {
-        // With isFinalBlock the reader throws on any non-whitespace after the root value.
-        if (reader.Read())
+        if (ex.LineNumber is { } line && ex.BytePositionInLine is { } position)
         {
-            throw new MalformedJsonException("The request body has content after the JSON value.");
+            return string.Create(CultureInfo.InvariantCulture, $"The {what} is not valid JSON (line {line + 1}, byte {position + 1}).");
         }
+
+        // The runtime reports a duplicate key without a position, as "Duplicate property 'name' ...".
+        var message = ex.Message;
+        var first = message.IndexOf('\'', StringComparison.Ordinal);
+        var last = message.LastIndexOf('\'');
+        return message.StartsWith("Duplicate", StringComparison.Ordinal) && last > first
+            ? $"The {what} has a JSON object with a duplicate key \"{message[(first + 1)..last]}\"."
+            : $"The {what} is not valid JSON: {message}";
     }
 
-    private static MalformedJsonException Malformed(JsonException ex) =>
-        new($"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", ex);
-
-    private static EventSubmission ReadObject(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Reads the fields a client may send from one event object. Fields of the wrong JSON type
+    /// are left unset and described in <see cref="EventSubmission.ReadErrors"/>; unknown fields
+    /// are ignored. Throws <see cref="InvalidOperationException"/> on an escaped lone surrogate.
+    /// </summary>
+    public static EventSubmission ReadEvent(JsonElement item)
     {
-        var start = reader.TokenStartIndex;
-        var submission = new EventSubmission();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        var submission = new EventSubmission { SizeInBytes = JsonMarshal.GetRawUtf8Value(item).Length };
+        foreach (var property in item.EnumerateObject())
         {
-            var name = reader.GetString()!;
-            if (!seen.Add(name))
+            var value = property.Value;
+            if (property.NameEquals("source"u8))
             {
-                throw new MalformedJsonException($"The JSON object has a duplicate key \"{name}\".");
+                submission.Source = ReadString(value, submission, "source");
             }
-
-            reader.Read();
-            switch (name)
+            else if (property.NameEquals("event_type"u8))
             {
-                case "source":
-                    submission.Source = ReadString(ref reader, submission, name);
-                    break;
-                case "event_type":
-                    submission.EventType = ReadString(ref reader, submission, name);
-                    break;
-                case "severity":
-                    if (reader.TokenType == JsonTokenType.Null)
-                    {
-                        submission.AddReadError(name, "severity must be one of info, warning, critical; null is not allowed.");
-                        break;
-                    }
+                submission.EventType = ReadString(value, submission, "event_type");
+            }
+            else if (property.NameEquals("severity"u8))
+            {
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    submission.AddReadError("severity", "severity must be one of info, warning, critical; null is not allowed.");
+                    continue;
+                }
 
-                    submission.Severity = ReadString(ref reader, submission, name);
-                    break;
-                case "hostname":
-                    submission.Hostname = ReadString(ref reader, submission, name, nullAllowed: true);
-                    break;
-                case "region":
-                    submission.Region = ReadString(ref reader, submission, name, nullAllowed: true);
-                    break;
-                case "timestamp":
-                    ReadTimestamp(ref reader, submission);
-                    break;
-                case "event_id":
-                    ReadEventId(ref reader, submission);
-                    break;
-                case "tags":
-                    ReadTags(ref reader, submission);
-                    break;
-                case "data":
-                    ReadData(ref reader, submission);
-                    break;
-                default:
-                    // Unknown fields are ignored, but still checked for duplicate keys below them.
-                    SkipChecked(ref reader);
-                    break;
+                submission.Severity = ReadString(value, submission, "severity");
+            }
+            else if (property.NameEquals("hostname"u8))
+            {
+                submission.Hostname = ReadString(value, submission, "hostname", nullAllowed: true);
+            }
+            else if (property.NameEquals("region"u8))
+            {
+                submission.Region = ReadString(value, submission, "region", nullAllowed: true);
+            }
+            else if (property.NameEquals("timestamp"u8))
+            {
+                submission.Timestamp = ReadTimestamp(value, submission, "timestamp");
+            }
+            else if (property.NameEquals("event_id"u8))
+            {
+                submission.EventId = ReadEventId(value, submission);
+            }
+            else if (property.NameEquals("tags"u8))
+            {
+                ReadTags(value, submission);
+            }
+            else if (property.NameEquals("data"u8))
+            {
+                ReadData(value, submission);
+            }
+            else
+            {
+                // Unknown fields are ignored, but a key that is not text (a lone surrogate) is malformed.
+                _ = property.Name;
             }
         }
 
-        submission.SizeInBytes = (int)(reader.BytesConsumed - start);
         return submission;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, EventSubmission submission, string field, bool nullAllowed = false)
+    /// <summary>An RFC 3339 date-time with Z or an offset; anything else is a read error on <paramref name="field"/>.</summary>
+    internal static DateTimeOffset? ReadTimestamp(JsonElement value, EventSubmission submission, string field)
     {
-        if (reader.TokenType == JsonTokenType.String)
+        if (value.ValueKind == JsonValueKind.String && Rfc3339.TryParse(value.GetString(), out var timestamp))
         {
-            return reader.GetString();
+            return timestamp;
         }
 
-        if (reader.TokenType != JsonTokenType.Null || !nullAllowed)
-        {
-            submission.AddReadError(field, $"{field} must be a string, not {Describe(reader.TokenType)}.");
-        }
-
-        SkipChecked(ref reader);
+        submission.AddReadError(field, $"{field} must be an RFC 3339 date-time with Z or an offset, such as 2026-11-23T10:15:30.123Z.");
         return null;
     }
 
-    private static void ReadTimestamp(ref Utf8JsonReader reader, EventSubmission submission)
+    private static string? ReadString(JsonElement value, EventSubmission submission, string field, bool nullAllowed = false)
     {
-        const string Message = "timestamp must be an RFC 3339 date-time with Z or an offset, such as 2026-11-23T10:15:30.123Z.";
-        if (reader.TokenType != JsonTokenType.String)
+        if (value.ValueKind == JsonValueKind.String)
         {
-            submission.AddReadError("timestamp", Message);
-            SkipChecked(ref reader);
-            return;
+            return value.GetString();
         }
 
-        if (Rfc3339.TryParse(reader.GetString(), out var timestamp))
+        if (value.ValueKind != JsonValueKind.Null || !nullAllowed)
         {
-            submission.Timestamp = timestamp;
+            submission.AddReadError(field, $"{field} must be a string, not {Describe(value.ValueKind)}.");
         }
-        else
-        {
-            submission.AddReadError("timestamp", Message);
-        }
+
+        return null;
     }
 
-    private static void ReadEventId(ref Utf8JsonReader reader, EventSubmission submission)
+    private static Guid? ReadEventId(JsonElement value, EventSubmission submission)
     {
-        if (reader.TokenType == JsonTokenType.String
-            && Guid.TryParseExact(reader.GetString(), "D", out var id)
-            && id != Guid.Empty)
+        if (value.ValueKind == JsonValueKind.String && Guid.TryParseExact(value.GetString(), "D", out var id))
         {
-            submission.EventId = id;
-            return;
+            if (id != Guid.Empty)
+            {
+                return id;
+            }
+
+            submission.AddReadError("event_id", "event_id must not be the nil UUID 00000000-0000-0000-0000-000000000000; "
+                + "send a random or time-ordered UUID, or none and the server assigns one.");
+            return null;
         }
 
         submission.AddReadError("event_id", "event_id must be a UUID such as 0192f0c1-8a3e-7b6e-9d2a-5c4b3a291807.");
-        SkipChecked(ref reader);
+        return null;
     }
 
-    private static void ReadTags(ref Utf8JsonReader reader, EventSubmission submission)
+    private static void ReadTags(JsonElement value, EventSubmission submission)
     {
-        if (reader.TokenType == JsonTokenType.Null)
+        if (value.ValueKind == JsonValueKind.Null)
         {
             return;
         }
 
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (value.ValueKind != JsonValueKind.Object)
         {
-            submission.AddReadError("tags", $"tags must be an object of string values, not {Describe(reader.TokenType)}.");
-            SkipChecked(ref reader);
+            submission.AddReadError("tags", $"tags must be an object of string values, not {Describe(value.ValueKind)}.");
             return;
         }
 
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        foreach (var tag in value.EnumerateObject())
         {
-            var key = reader.GetString()!;
-            if (tags.ContainsKey(key))
+            if (tag.Value.ValueKind == JsonValueKind.String)
             {
-                throw new MalformedJsonException($"The JSON object \"tags\" has a duplicate key \"{key}\".");
-            }
-
-            reader.Read();
-            if (reader.TokenType == JsonTokenType.String)
-            {
-                tags[key] = reader.GetString()!;
+                tags[tag.Name] = tag.Value.GetString()!;
                 continue;
             }
 
-            submission.AddReadError($"tags.{key}", $"Tag values must be strings, not {Describe(reader.TokenType)}.");
-            tags[key] = string.Empty;
-            SkipChecked(ref reader);
+            submission.AddReadError($"tags.{tag.Name}", $"Tag values must be strings, not {Describe(tag.Value.ValueKind)}.");
+            tags[tag.Name] = string.Empty;
         }
 
         submission.Tags = tags;
     }
 
-    private static void ReadData(ref Utf8JsonReader reader, EventSubmission submission)
+    private static void ReadData(JsonElement value, EventSubmission submission)
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (value.ValueKind != JsonValueKind.Object)
         {
-            submission.AddReadError("data", $"data must be a JSON object, not {Describe(reader.TokenType)}.");
-            SkipChecked(ref reader);
+            submission.AddReadError("data", $"data must be a JSON object, not {Describe(value.ValueKind)}.");
             return;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var buffer = new ArrayBufferWriter<byte>(raw.Length);
+        using (var writer = new Utf8JsonWriter(buffer, DataWriterOptions))
         {
-            CopyData(ref reader, writer, submission);
+            CopyData(raw, writer, submission);
         }
 
         if (!submission.HasReadError("data"))
         {
-            submission.Data = Encoding.UTF8.GetString(buffer.WrittenSpan);
+            submission.Data = buffer.WrittenSpan.ToArray();
         }
     }
 
-    /// <summary>Copies the data object token by token, checking keys, depth and numbers.</summary>
-    private static void CopyData(ref Utf8JsonReader reader, Utf8JsonWriter writer, EventSubmission submission)
+    /// <summary>Copies the data object compactly, token by token, checking depth and numbers.</summary>
+    private static void CopyData(ReadOnlySpan<byte> data, Utf8JsonWriter writer, EventSubmission submission)
     {
-        var baseDepth = reader.CurrentDepth;
-        var keys = new Stack<HashSet<string>>();
-        CopyToken(ref reader, writer, submission, keys, baseDepth);
+        var reader = new Utf8JsonReader(data, DataReaderOptions);
         while (reader.Read())
         {
-            CopyToken(ref reader, writer, submission, keys, baseDepth);
-            if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == baseDepth)
+            switch (reader.TokenType)
             {
-                return;
+                case JsonTokenType.StartObject:
+                    CheckDepth(ref reader, submission);
+                    writer.WriteStartObject();
+                    break;
+                case JsonTokenType.EndObject:
+                    writer.WriteEndObject();
+                    break;
+                case JsonTokenType.StartArray:
+                    CheckDepth(ref reader, submission);
+                    writer.WriteStartArray();
+                    break;
+                case JsonTokenType.EndArray:
+                    writer.WriteEndArray();
+                    break;
+                case JsonTokenType.PropertyName:
+                    if (reader.ValueIsEscaped)
+                    {
+                        writer.WritePropertyName(reader.GetString()!);
+                    }
+                    else
+                    {
+                        writer.WritePropertyName(reader.ValueSpan);
+                    }
+
+                    break;
+                case JsonTokenType.String:
+                    if (reader.ValueIsEscaped)
+                    {
+                        writer.WriteStringValue(reader.GetString());
+                    }
+                    else
+                    {
+                        writer.WriteStringValue(reader.ValueSpan);
+                    }
+
+                    break;
+                case JsonTokenType.Number:
+                    var number = reader.ValueSpan;
+                    if (!DynamoNumber.Fits(number))
+                    {
+                        submission.AddReadError("data", "data has a number that does not fit a DynamoDB number "
+                            + "(at most 38 significant digits, magnitude between 1E-130 and 9.99E+125).");
+                    }
+
+                    // The number's own text, so 87.5 stays 87.5 and 1.10 stays 1.10.
+                    writer.WriteRawValue(number, skipInputValidation: true);
+                    break;
+                case JsonTokenType.True:
+                    writer.WriteBooleanValue(true);
+                    break;
+                case JsonTokenType.False:
+                    writer.WriteBooleanValue(false);
+                    break;
+                default:
+                    writer.WriteNullValue();
+                    break;
             }
         }
     }
 
-    private static void CopyToken(
-        ref Utf8JsonReader reader, Utf8JsonWriter writer, EventSubmission submission, Stack<HashSet<string>> keys, int baseDepth)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.StartObject:
-                CheckDepth(ref reader, baseDepth, submission);
-                keys.Push(new HashSet<string>(StringComparer.Ordinal));
-                writer.WriteStartObject();
-                break;
-            case JsonTokenType.EndObject:
-                keys.Pop();
-                writer.WriteEndObject();
-                break;
-            case JsonTokenType.StartArray:
-                CheckDepth(ref reader, baseDepth, submission);
-                writer.WriteStartArray();
-                break;
-            case JsonTokenType.EndArray:
-                writer.WriteEndArray();
-                break;
-            case JsonTokenType.PropertyName:
-                var name = reader.GetString()!;
-                if (!keys.Peek().Add(name))
-                {
-                    throw new MalformedJsonException($"A JSON object inside \"data\" has a duplicate key \"{name}\".");
-                }
-
-                writer.WritePropertyName(name);
-                break;
-            case JsonTokenType.String:
-                writer.WriteStringValue(reader.GetString());
-                break;
-            case JsonTokenType.Number:
-                var number = reader.ValueSpan;
-                if (!DynamoNumber.Fits(number))
-                {
-                    submission.AddReadError("data", "data has a number that does not fit a DynamoDB number "
-                        + "(at most 38 significant digits, magnitude between 1E-130 and 9.99E+125).");
-                }
-
-                // The number's own text, so 87.5 stays 87.5 and 1.10 stays 1.10.
-                writer.WriteRawValue(number, skipInputValidation: true);
-                break;
-            case JsonTokenType.True:
-                writer.WriteBooleanValue(true);
-                break;
-            case JsonTokenType.False:
-                writer.WriteBooleanValue(false);
-                break;
-            case JsonTokenType.Null:
-                writer.WriteNullValue();
-                break;
-            default:
-                break;
-        }
-    }
-
-    private static void CheckDepth(ref Utf8JsonReader reader, int baseDepth, EventSubmission submission)
+    private static void CheckDepth(ref Utf8JsonReader reader, EventSubmission submission)
     {
         // data itself is level 1; each object or array inside it adds one.
-        var level = reader.CurrentDepth - baseDepth + 1;
-        if (level > EventContract.MaxDataDepth)
+        if (reader.CurrentDepth + 1 > EventContract.MaxDataDepth)
         {
             submission.AddReadError("data", $"data is nested deeper than {EventContract.MaxDataDepth} levels.");
         }
     }
 
-    /// <summary>Skips a value while still refusing duplicate keys inside it.</summary>
-    private static void SkipChecked(ref Utf8JsonReader reader)
+    private static string Describe(JsonValueKind kind) => kind switch
     {
-        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
-        {
-            return;
-        }
-
-        var baseDepth = reader.CurrentDepth;
-        var keys = new Stack<HashSet<string>>();
-        if (reader.TokenType == JsonTokenType.StartObject)
-        {
-            keys.Push(new HashSet<string>(StringComparer.Ordinal));
-        }
-
-        while (reader.Read() && reader.CurrentDepth > baseDepth)
-        {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartObject:
-                    keys.Push(new HashSet<string>(StringComparer.Ordinal));
-                    break;
-                case JsonTokenType.EndObject:
-                    keys.Pop();
-                    break;
-                case JsonTokenType.PropertyName:
-                    var name = reader.GetString()!;
-                    if (!keys.Peek().Add(name))
-                    {
-                        throw new MalformedJsonException($"A JSON object has a duplicate key \"{name}\".");
-                    }
-
-                    break;
-                default:
-                    break;
-            }
-        }
-    }
-
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        _ => token.ToString(),
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => kind.ToString(),
     };
 }
 
-/// <summary>A batch holds more items than the configured maximum (a 413).</summary>
-public sealed class BatchTooLargeException(int maxItems)
-    : Exception($"The batch has more than {maxItems} events; send at most {maxItems} per request.")
+/// <summary>What reading a request body gave: the value, or why the body as a whole is refused.</summary>
+public readonly record struct EventRead<T>(T? Value, EventReadFailure Failure, string? Error)
+    where T : class;
+
+public static class EventRead
 {
-    public int MaxItems { get; } = maxItems;
+    public static EventRead<T> Read<T>(T value)
+        where T : class => new(value, EventReadFailure.None, null);
+
+    public static EventRead<T> Malformed<T>(string error)
+        where T : class => new(null, EventReadFailure.Malformed, error);
+
+    public static EventRead<T> TooManyItems<T>(string error)
+        where T : class => new(null, EventReadFailure.TooManyItems, error);
+}
+
+public enum EventReadFailure
+{
+    None,
+
+    /// <summary>Not acceptable JSON: empty, invalid UTF-8, malformed, duplicate keys, the wrong root.</summary>
+    Malformed,
+
+    /// <summary>A batch with more items than the configured maximum.</summary>
+    TooManyItems,
 }

@@ -12,8 +12,8 @@ public sealed class EventSubmission
 
     public string? Severity { get; set; }
 
-    /// <summary>The canonical compact JSON of the data object, numbers exactly as written.</summary>
-    public string? Data { get; set; }
+    /// <summary>The canonical compact JSON of the data object as UTF-8, numbers exactly as written.</summary>
+    public byte[]? Data { get; set; }
 
     public DateTimeOffset? Timestamp { get; set; }
 

@@ -19,8 +19,8 @@ public sealed record TelemetryEvent
     /// <summary>The event time in Unix milliseconds, the sort key of every query.</summary>
     public required long TimestampMs { get; init; }
 
-    /// <summary>Compact JSON object text, numbers as the client wrote them.</summary>
-    public required string Data { get; init; }
+    /// <summary>The data object as compact UTF-8 JSON, numbers as the client wrote them.</summary>
+    public required ReadOnlyMemory<byte> Data { get; init; }
 
     public string? Hostname { get; init; }
 

@@ -21,7 +21,7 @@ internal sealed class EventIngestor(
 {
     private readonly IngestionOptions _options = options.Value;
 
-    public async Task<IReadOnlyList<ItemResult>> IngestAsync(
+    public async Task<IngestResult> IngestAsync(
         IReadOnlyList<EventSubmission> submissions, HttpContext context, CancellationToken cancellationToken)
     {
         var results = new ItemResult[submissions.Count];
@@ -50,22 +50,19 @@ internal sealed class EventIngestor(
 
         if (valid.Count == 0)
         {
-            return results;
+            return new IngestResult(results, null);
         }
 
         var started = clock.GetTimestamp();
-        IReadOnlyList<PublishOutcome> outcomes;
-        try
-        {
-            outcomes = await publisher.PublishAsync(valid, cancellationToken);
-        }
-        catch (ServiceOverloadedException)
+        var published = await publisher.PublishAsync(valid, cancellationToken);
+        if (published.Overload is { } overload)
         {
             metrics.EventsFailed.Add(valid.Count, new KeyValuePair<string, object?>("reason", "overloaded"));
-            throw;
+            return new IngestResult([], overload);
         }
 
         metrics.PublishDuration.Record(clock.GetElapsedTime(started).TotalSeconds);
+        var outcomes = published.Outcomes;
         for (var j = 0; j < valid.Count; j++)
         {
             var outcome = outcomes[j];
@@ -83,7 +80,7 @@ internal sealed class EventIngestor(
             }
         }
 
-        return results;
+        return new IngestResult(results, null);
     }
 
     private Dictionary<string, string[]>? Validate(EventSubmission submission)
@@ -109,19 +106,12 @@ internal sealed class EventIngestor(
         foreach (var failure in result.Errors)
         {
             errors ??= new(StringComparer.Ordinal);
-            var field = JsonName(failure.PropertyName);
+            var field = EventRules.JsonName(failure.PropertyName);
             errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, failure.ErrorMessage] : [failure.ErrorMessage];
         }
 
         return errors;
     }
-
-    private static string JsonName(string property) => property switch
-    {
-        nameof(EventSubmission.EventType) => "event_type",
-        nameof(EventSubmission.EventId) => "event_id",
-        _ => property.ToLowerInvariant(),
-    };
 
     private static TelemetryEvent Enrich(EventSubmission s, ServerFields server, DateTimeOffset now)
     {
@@ -163,6 +153,9 @@ internal sealed class EventIngestor(
         }
     }
 }
+
+/// <summary>One result per submitted event, or the publisher's overload (then nothing was taken).</summary>
+internal sealed record IngestResult(IReadOnlyList<ItemResult> Items, Overload? Overload);
 
 /// <summary>The result for one submitted event.</summary>
 internal sealed record ItemResult(string Status, string? EventId, string? MessageId, IDictionary<string, string[]>? Errors, string? Error)

@@ -42,31 +42,10 @@ public static class IngestionApi
     internal static async Task<Results<Accepted<AcceptedResponse>, ProblemHttpResult>> PostEventAsync(
         HttpContext context, EventIngestor ingestor, IOptions<IngestionOptions> options, CortexMetrics metrics, CancellationToken cancellationToken)
     {
-        EventSubmission submission;
-        try
+        var (results, problem) = await IngestBodyAsync(context, ingestor, metrics, options.Value.MaxEventBytes, ReadSingle, cancellationToken);
+        if (problem is not null)
         {
-            using var body = await RequestBodyReader.ReadAsync(context.Request, options.Value.MaxEventBytes, cancellationToken);
-            submission = EventReader.ReadSingle(body.Span);
-        }
-        catch (BodyRejectedException ex)
-        {
-            metrics.Rejected(1, ex.Reason);
-            return Problems.Create(ex.StatusCode, ex.Title, ex.Message);
-        }
-        catch (MalformedJsonException ex)
-        {
-            metrics.Rejected(1, "malformed");
-            return Problems.Create(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
-        }
-
-        IReadOnlyList<ItemResult> results;
-        try
-        {
-            results = await ingestor.IngestAsync([submission], context, cancellationToken);
-        }
-        catch (ServiceOverloadedException ex)
-        {
-            return Problems.Unavailable(context, ex.Message, ex.RetryAfter);
+            return problem;
         }
 
         var result = results[0];
@@ -77,47 +56,23 @@ public static class IngestionApi
             ItemResult.RejectedStatus => Problems.Validation(result.Errors!),
             _ => Problems.Unavailable(context, result.Error!, TimeSpan.FromSeconds(1)),
         };
+
+        static EventRead<List<EventSubmission>> ReadSingle(ReadOnlyMemory<byte> body)
+        {
+            var read = EventReader.ReadSingle(body);
+            return read.Value is { } submission ? EventRead.Read<List<EventSubmission>>([submission]) : new(null, read.Failure, read.Error);
+        }
     }
 
     internal static async Task<Results<JsonHttpResult<BatchResponse>, ProblemHttpResult>> PostBatchAsync(
         HttpContext context, EventIngestor ingestor, IOptions<IngestionOptions> options, CortexMetrics metrics, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        List<EventSubmission> submissions;
-        try
+        var (results, problem) = await IngestBodyAsync(
+            context, ingestor, metrics, limits.MaxBatchBytes, body => EventReader.ReadBatch(body, limits.MaxBatchItems), cancellationToken);
+        if (problem is not null)
         {
-            using var body = await RequestBodyReader.ReadAsync(context.Request, limits.MaxBatchBytes, cancellationToken);
-            submissions = EventReader.ReadBatch(body.Span, limits.MaxBatchItems);
-        }
-        catch (BodyRejectedException ex)
-        {
-            metrics.Rejected(1, ex.Reason);
-            return Problems.Create(ex.StatusCode, ex.Title, ex.Message);
-        }
-        catch (MalformedJsonException ex)
-        {
-            metrics.Rejected(1, "malformed");
-            return Problems.Create(StatusCodes.Status400BadRequest, "Malformed JSON", ex.Message);
-        }
-        catch (BatchTooLargeException ex)
-        {
-            metrics.Rejected(1, "too_many_items");
-            return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Too many events", ex.Message);
-        }
-
-        if (submissions.Count == 0)
-        {
-            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["The batch must hold at least one event."] });
-        }
-
-        IReadOnlyList<ItemResult> results;
-        try
-        {
-            results = await ingestor.IngestAsync(submissions, context, cancellationToken);
-        }
-        catch (ServiceOverloadedException ex)
-        {
-            return Problems.Unavailable(context, ex.Message, ex.RetryAfter);
+            return problem;
         }
 
         var response = BatchResponse.From(results);
@@ -138,6 +93,54 @@ public static class IngestionApi
         }
 
         return TypedResults.Json(response, statusCode: StatusCodes.Status207MultiStatus);
+    }
+
+    /// <summary>
+    /// What both endpoints share: read the body, read its events, ingest them. A body refused as a
+    /// whole (unreadable, malformed, too many items, an empty batch, an overloaded sink) comes back as
+    /// the problem to answer; otherwise one result per event.
+    /// </summary>
+    private static async Task<(IReadOnlyList<ItemResult> Results, ProblemHttpResult? Problem)> IngestBodyAsync(
+        HttpContext context,
+        EventIngestor ingestor,
+        CortexMetrics metrics,
+        int maxBytes,
+        Func<ReadOnlyMemory<byte>, EventRead<List<EventSubmission>>> read,
+        CancellationToken cancellationToken)
+    {
+        EventRead<List<EventSubmission>> submissions;
+        using (var body = await RequestBodyReader.ReadAsync(context.Request, maxBytes, cancellationToken))
+        {
+            if (body.Rejection is { } rejected)
+            {
+                metrics.Rejected(1, rejected.Reason);
+                return ([], Problems.Create(rejected.StatusCode, rejected.Title, rejected.Detail));
+            }
+
+            submissions = read(body.Memory);
+        }
+
+        switch (submissions.Failure)
+        {
+            case EventReadFailure.Malformed:
+                metrics.Rejected(1, "malformed");
+                return ([], Problems.Create(StatusCodes.Status400BadRequest, "Malformed JSON", submissions.Error!));
+            case EventReadFailure.TooManyItems:
+                metrics.Rejected(1, "too_many_items");
+                return ([], Problems.Create(StatusCodes.Status413PayloadTooLarge, "Too many events", submissions.Error!));
+            default:
+                break;
+        }
+
+        if (submissions.Value!.Count == 0)
+        {
+            return ([], Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["The batch must hold at least one event."] }));
+        }
+
+        var ingested = await ingestor.IngestAsync(submissions.Value, context, cancellationToken);
+        return ingested.Overload is { } overload
+            ? ([], Problems.Unavailable(context, overload.Message, overload.RetryAfter))
+            : (ingested.Items, null);
     }
 }
 

@@ -11,11 +11,12 @@ namespace Cortex.Api.Ingestion;
 /// </summary>
 internal static class RequestBodyReader
 {
-    public static async Task<RequestBody> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>Reads the body, or says why it is refused; dispose the result to give the buffer back.</summary>
+    public static async Task<BodyRead> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (!IsJson(request.ContentType))
         {
-            throw new BodyRejectedException(StatusCodes.Status415UnsupportedMediaType,
+            return new BodyRejection(StatusCodes.Status415UnsupportedMediaType,
                 "Unsupported media type", "The request body must be JSON: send Content-Type: application/json.");
         }
 
@@ -25,7 +26,7 @@ internal static class RequestBodyReader
         {
             if (!encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
             {
-                throw new BodyRejectedException(StatusCodes.Status415UnsupportedMediaType,
+                return new BodyRejection(StatusCodes.Status415UnsupportedMediaType,
                     "Unsupported content encoding", "Content-Encoding must be gzip or absent.");
             }
 
@@ -34,7 +35,7 @@ internal static class RequestBodyReader
 
         if (request.ContentLength > maxBytes)
         {
-            throw TooLarge(maxBytes);
+            return TooLarge(maxBytes);
         }
 
         // Kestrel's own limit must not stop us first: ours is the documented one.
@@ -72,27 +73,34 @@ internal static class RequestBodyReader
                     length += read;
                     if (length > maxBytes)
                     {
-                        throw TooLarge(maxBytes);
+                        break;
                     }
                 }
             }
 
-            if (compressed is not null && !GzipTrailer.Matches(compressed.Tail, buffer.AsSpan(0, length)))
+            if (length > maxBytes)
             {
-                throw InvalidGzip();
+                ArrayPool<byte>.Shared.Return(buffer);
+                return TooLarge(maxBytes);
             }
 
-            return new RequestBody(buffer, length);
+            if (compressed is not null && !GzipTrailer.Matches(compressed.Tail, buffer.AsSpan(0, length)))
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return InvalidGzip();
+            }
+
+            return new BodyRead(buffer, length);
         }
         catch (InvalidDataException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw InvalidGzip();
+            return InvalidGzip();
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw TooLarge(maxBytes);
+            return TooLarge(maxBytes);
         }
         catch
         {
@@ -120,30 +128,48 @@ internal static class RequestBodyReader
                    || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static BodyRejectedException InvalidGzip() =>
+    private static BodyRejection InvalidGzip() =>
         new(StatusCodes.Status400BadRequest, "Bad request",
             "The gzip-encoded body is not valid gzip data: it must be one complete gzip member, trailer included.");
 
-    private static BodyRejectedException TooLarge(int maxBytes) =>
+    private static BodyRejection TooLarge(int maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, "Content too large",
             $"The request body is larger than {maxBytes} bytes (measured after gzip decompression).");
 }
 
-/// <summary>A body in a pooled buffer; dispose it to give the buffer back.</summary>
-internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
+/// <summary>A body in a pooled buffer, or why it was refused. Dispose it to give the buffer back.</summary>
+internal readonly struct BodyRead : IDisposable
 {
-    public ReadOnlySpan<byte> Span => buffer.AsSpan(0, length);
+    private readonly byte[]? _buffer;
+    private readonly int _length;
 
-    public int Length => length;
+    public BodyRead(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+    }
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
+    private BodyRead(BodyRejection rejection) => Rejection = rejection;
+
+    /// <summary>Set when the body cannot be accepted as sent; the body is then empty.</summary>
+    public BodyRejection? Rejection { get; }
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    public static implicit operator BodyRead(BodyRejection rejection) => new(rejection);
+
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
 }
 
-/// <summary>The body cannot be accepted as sent; carries the status code and the problem text.</summary>
-internal sealed class BodyRejectedException(int statusCode, string title, string detail) : Exception(detail)
+/// <summary>Why a body cannot be accepted as sent: the status code and the problem text.</summary>
+internal sealed record BodyRejection(int StatusCode, string Title, string Detail)
 {
-    public int StatusCode { get; } = statusCode;
-
     /// <summary>The metric tag for this rejection.</summary>
     public string Reason => StatusCode switch
     {
@@ -151,6 +177,4 @@ internal sealed class BodyRejectedException(int statusCode, string title, string
         StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
         _ => "malformed",
     };
-
-    public string Title { get; } = title;
 }

@@ -8,10 +8,35 @@ namespace Cortex.Api.Ports;
 /// </summary>
 public interface IEventPublisher
 {
-    /// <summary>Publishes the events and returns one outcome per event, in the same order.</summary>
-    /// <exception cref="ServiceOverloadedException">The sink cannot take more work right now.</exception>
-    Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken);
+    /// <summary>
+    /// Publishes the events and returns one outcome per event, in the same order, or, when the
+    /// sink cannot take more work right now, <see cref="PublishResult.Overloaded"/> for all of them.
+    /// </summary>
+    Task<PublishResult> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken);
 }
+
+/// <summary>What a publish call gave: one outcome per event, or an overloaded sink (nothing was taken).</summary>
+public sealed record PublishResult
+{
+    private PublishResult(IReadOnlyList<PublishOutcome> outcomes, Overload? overload)
+    {
+        Outcomes = outcomes;
+        Overload = overload;
+    }
+
+    /// <summary>One outcome per event, in request order; empty when <see cref="Overload"/> is set.</summary>
+    public IReadOnlyList<PublishOutcome> Outcomes { get; }
+
+    /// <summary>Set when the sink is saturated: answer 503 with Retry-After.</summary>
+    public Overload? Overload { get; }
+
+    public static PublishResult Completed(IReadOnlyList<PublishOutcome> outcomes) => new(outcomes, null);
+
+    public static PublishResult Overloaded(string message, TimeSpan retryAfter) => new([], new Overload(message, retryAfter));
+}
+
+/// <summary>The sink is saturated; the client should retry after <paramref name="RetryAfter"/>.</summary>
+public sealed record Overload(string Message, TimeSpan RetryAfter);
 
 public enum PublishStatus
 {
@@ -35,7 +60,7 @@ public readonly record struct PublishOutcome(PublishStatus Status, string? Messa
     public static PublishOutcome Rejected(string error) => new(PublishStatus.Rejected, Error: error);
 }
 
-/// <summary>The sink is saturated; answer 503 with Retry-After.</summary>
+/// <summary>A store's write queue is saturated; its publisher answers <see cref="PublishResult.Overloaded"/>.</summary>
 public sealed class ServiceOverloadedException : Exception
 {
     public ServiceOverloadedException()

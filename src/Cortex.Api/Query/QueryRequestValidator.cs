@@ -26,7 +26,7 @@ public sealed class QueryRequestValidator : AbstractValidator<QueryRequest>
             .OverridePropertyName("query");
 
         RuleFor(x => x.Source)
-            .Must(s => EventSubmissionValidator.CodePoints(s!) is >= 1 and <= EventContract.MaxSourceLength)
+            .Must(s => EventRules.CodePoints(s!) is >= 1 and <= EventContract.MaxSourceLength)
             .WithMessage($"source must be 1 to {EventContract.MaxSourceLength} characters.")
             .When(x => x.Source is not null)
             .OverridePropertyName("source");

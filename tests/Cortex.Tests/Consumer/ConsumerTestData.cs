@@ -30,7 +30,7 @@ internal static class ConsumerTestData
             Severity = "warning",
             Timestamp = Rfc3339.ToUtcString(timestamp),
             TimestampMs = timestamp.ToUnixTimeMilliseconds(),
-            Data = """{"cpu_percent":87.5,"load_avg_1m":2.30}""",
+            Data = """{"cpu_percent":87.5,"load_avg_1m":2.30}"""u8.ToArray(),
             Hostname = "web-01",
             Tags = new Dictionary<string, string> { ["env"] = "test" },
             IngestedAt = Rfc3339.ToUtcString(now),

@@ -37,7 +37,7 @@ public sealed class SqsBatchHandlerTests
         await handler.HandleAsync(new SqsBatch([Record(e)]), TestContext.Current.CancellationToken);
 
         var stored = _store.Events[e.EventId];
-        Assert.Equal("""{"cpu_percent":87.5,"load_avg_1m":2.30}""", stored.Data);
+        Assert.Equal("""{"cpu_percent":87.5,"load_avg_1m":2.30}""", System.Text.Encoding.UTF8.GetString(stored.Data.Span));
         Assert.Equal(e.TraceParent, stored.TraceParent);
         Assert.Equal(e.Timestamp, stored.Timestamp);
     }

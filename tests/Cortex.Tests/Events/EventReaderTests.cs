@@ -18,13 +18,13 @@ public sealed class EventReaderTests
             }
             """;
 
-        var submission = EventReader.ReadSingle(Encoding.UTF8.GetBytes(Body));
+        var submission = ReadSingle(Encoding.UTF8.GetBytes(Body));
 
         Assert.Empty(submission.ReadErrors);
         Assert.Equal("server-web-01", submission.Source);
         Assert.Equal("cpu_usage", submission.EventType);
         Assert.Equal("warning", submission.Severity);
-        Assert.Equal("""{"cpu_percent":87.5,"cores":[1.10,2e5],"ok":true,"note":null}""", submission.Data);
+        Assert.Equal("""{"cpu_percent":87.5,"cores":[1.10,2e5],"ok":true,"note":null}""", Text(submission.Data));
         Assert.Equal(new DateTimeOffset(2026, 11, 23, 8, 15, 30, 500, TimeSpan.Zero), submission.Timestamp);
         Assert.Equal("web-01", submission.Hostname);
         Assert.Equal("eu-west-1", submission.Region);
@@ -36,10 +36,10 @@ public sealed class EventReaderTests
     [Fact]
     public void ReadingAMinimalEventLeavesOptionalFieldsUnset()
     {
-        var submission = EventReader.ReadSingle("""{"source":"a","event_type":"uptime","data":{}}"""u8);
+        var submission = ReadSingle("""{"source":"a","event_type":"uptime","data":{}}"""u8);
 
         Assert.Empty(submission.ReadErrors);
-        Assert.Equal("{}", submission.Data);
+        Assert.Equal("{}", Text(submission.Data));
         Assert.Null(submission.Severity);
         Assert.Null(submission.Timestamp);
         Assert.Null(submission.Tags);
@@ -68,11 +68,11 @@ public sealed class EventReaderTests
     [InlineData("null", "not null")]
     [InlineData("\"s\"", "not a string")]
     [InlineData("true", "not a boolean")]
-    public void ReadingABodyThatIsNotOneJsonObjectThrowsMalformed(string body, string message)
+    public void ReadingABodyThatIsNotOneJsonObjectIsMalformed(string body, string message)
     {
-        var exception = Assert.Throws<MalformedJsonException>(() => EventReader.ReadSingle(Encoding.UTF8.GetBytes(body)));
+        var error = MalformedSingle(Encoding.UTF8.GetBytes(body));
 
-        Assert.Contains(message, exception.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -81,11 +81,11 @@ public sealed class EventReaderTests
     [InlineData("""{"source":"a","event_type":"cpu_usage","data":{"\ud83d":1}}""")]
     [InlineData("""{"source":"a","event_type":"cpu_usage","data":{},"tags":{"k":"\ud83d"}}""")]
     [InlineData("""{"source":"a","event_type":"cpu_usage","data":{},"\udfff":1}""")]
-    public void ReadingAnEscapedLoneSurrogateThrowsMalformed(string body)
+    public void ReadingAnEscapedLoneSurrogateIsMalformed(string body)
     {
-        var exception = Assert.Throws<MalformedJsonException>(() => EventReader.ReadSingle(Encoding.UTF8.GetBytes(body)));
+        var error = MalformedSingle(Encoding.UTF8.GetBytes(body));
 
-        Assert.Contains("not valid", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -93,11 +93,11 @@ public sealed class EventReaderTests
     [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x7D })]
     [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D })]
     [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xE2, 0x82, 0x22, 0x7D })]
-    public void ReadingInvalidUtf8ThrowsMalformed(byte[] body)
+    public void ReadingInvalidUtf8IsMalformed(byte[] body)
     {
-        var exception = Assert.Throws<MalformedJsonException>(() => EventReader.ReadSingle(body));
+        var error = MalformedSingle(body);
 
-        Assert.Contains("UTF-8", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("UTF-8", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -122,7 +122,7 @@ public sealed class EventReaderTests
     [InlineData("""{"event_id":null}""", "event_id")]
     public void ReadingAFieldOfTheWrongShapeRecordsAReadErrorForIt(string body, string field)
     {
-        var submission = EventReader.ReadSingle(Encoding.UTF8.GetBytes(body));
+        var submission = ReadSingle(Encoding.UTF8.GetBytes(body));
 
         Assert.True(submission.HasReadError(field), string.Join(", ", submission.ReadErrors.Keys));
     }
@@ -130,7 +130,7 @@ public sealed class EventReaderTests
     [Fact]
     public void ReadingNullHostnameAndRegionTreatsThemAsAbsent()
     {
-        var submission = EventReader.ReadSingle("""{"hostname":null,"region":null,"tags":null}"""u8);
+        var submission = ReadSingle("""{"hostname":null,"region":null,"tags":null}"""u8);
 
         Assert.Empty(submission.ReadErrors);
         Assert.Null(submission.Hostname);
@@ -156,24 +156,24 @@ public sealed class EventReaderTests
             data.Append(i % 2 == 0 ? "]" : "}");
         }
 
-        var submission = EventReader.ReadSingle(Encoding.UTF8.GetBytes($"{{\"data\":{data}}}"));
+        var submission = ReadSingle(Encoding.UTF8.GetBytes($"{{\"data\":{data}}}"));
 
         Assert.Equal(rejected, submission.HasReadError("data"));
-        Assert.Equal(rejected ? null : data.ToString(), submission.Data);
+        Assert.Equal(rejected ? null : data.ToString(), Text(submission.Data));
     }
 
     [Fact]
     public void ReadingDataKeepsEscapedStringsAsValuesAndNumbersAsWritten()
     {
-        var submission = EventReader.ReadSingle("""{"data":{"t":"caf\u00e9 \"q\"","n":[1.10,-0.0001,2E+5,0e0]}}"""u8);
+        var submission = ReadSingle("""{"data":{"t":"caf\u00e9 \"q\"","n":[1.10,-0.0001,2E+5,0e0]}}"""u8);
 
-        Assert.Equal("""{"t":"café \"q\"","n":[1.10,-0.0001,2E+5,0e0]}""", submission.Data);
+        Assert.Equal("""{"t":"café \"q\"","n":[1.10,-0.0001,2E+5,0e0]}""", Text(submission.Data));
     }
 
     [Fact]
     public void ReadingABatchReadsEachObjectAndMarksOtherItemsAsErrors()
     {
-        var items = EventReader.ReadBatch("""[{"source":"a"},42,"x",null,[{"source":"b"}],{"source":"c"}]"""u8, 500);
+        var items = ReadBatch("""[{"source":"a"},42,"x",null,[{"source":"b"}],{"source":"c"}]"""u8, 500);
 
         Assert.Equal(6, items.Count);
         Assert.Equal("a", items[0].Source);
@@ -186,20 +186,21 @@ public sealed class EventReaderTests
     [Fact]
     public void ReadingAnEmptyBatchGivesNoItems()
     {
-        var items = EventReader.ReadBatch(" [ ] "u8, 500);
+        var items = ReadBatch(" [ ] "u8, 500);
 
         Assert.Empty(items);
     }
 
     [Fact]
-    public void ReadingABatchWithMoreThanTheMaximumThrows()
+    public void ReadingABatchWithMoreThanTheMaximumIsRefusedAsTooManyItems()
     {
         var body = Encoding.UTF8.GetBytes("[" + string.Join(',', Enumerable.Repeat("{}", 4)) + "]");
 
-        var exception = Assert.Throws<BatchTooLargeException>(() => EventReader.ReadBatch(body, 3));
+        var read = EventReader.ReadBatch(body, 3);
 
-        Assert.Equal(3, exception.MaxItems);
-        Assert.Equal(3, EventReader.ReadBatch(Encoding.UTF8.GetBytes("[{},{},{}]"), 3).Count);
+        Assert.Equal(EventReadFailure.TooManyItems, read.Failure);
+        Assert.Contains("at most 3", read.Error, StringComparison.Ordinal);
+        Assert.Equal(3, ReadBatch(Encoding.UTF8.GetBytes("[{},{},{}]"), 3).Count);
     }
 
     [Theory]
@@ -208,10 +209,40 @@ public sealed class EventReaderTests
     [InlineData("[{},]", "not valid JSON")]
     [InlineData("[{\"a\":1,\"a\":2}]", "duplicate key")]
     [InlineData("[", "not valid JSON")]
-    public void ReadingABatchThatIsNotOneJsonArrayThrowsMalformed(string body, string message)
+    public void ReadingABatchThatIsNotOneJsonArrayIsMalformed(string body, string message)
     {
-        var exception = Assert.Throws<MalformedJsonException>(() => EventReader.ReadBatch(Encoding.UTF8.GetBytes(body), 500));
+        var error = MalformedBatch(Encoding.UTF8.GetBytes(body), 500);
 
-        Assert.Contains(message, exception.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    private static string? Text(byte[]? utf8) => utf8 is null ? null : Encoding.UTF8.GetString(utf8);
+
+    private static EventSubmission ReadSingle(ReadOnlySpan<byte> body)
+    {
+        var read = EventReader.ReadSingle(body.ToArray());
+        Assert.Equal(EventReadFailure.None, read.Failure);
+        return read.Value!;
+    }
+
+    private static List<EventSubmission> ReadBatch(ReadOnlySpan<byte> body, int maxItems)
+    {
+        var read = EventReader.ReadBatch(body.ToArray(), maxItems);
+        Assert.Equal(EventReadFailure.None, read.Failure);
+        return read.Value!;
+    }
+
+    private static string MalformedSingle(byte[] body)
+    {
+        var read = EventReader.ReadSingle(body);
+        Assert.Equal(EventReadFailure.Malformed, read.Failure);
+        return read.Error!;
+    }
+
+    private static string MalformedBatch(byte[] body, int maxItems)
+    {
+        var read = EventReader.ReadBatch(body, maxItems);
+        Assert.Equal(EventReadFailure.Malformed, read.Failure);
+        return read.Error!;
     }
 }

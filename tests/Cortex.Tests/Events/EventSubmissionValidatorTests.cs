@@ -202,10 +202,10 @@ public sealed class EventSubmissionValidatorTests
     [InlineData("e\u0301", 2)]
     public void CodePointsCountsRunesNotUtf16Units(string value, int expected)
     {
-        Assert.Equal(expected, EventSubmissionValidator.CodePoints(value));
+        Assert.Equal(expected, EventRules.CodePoints(value));
     }
 
-    private static EventSubmission Valid() => new() { Source = "web-01", EventType = "cpu_usage", Data = "{}" };
+    private static EventSubmission Valid() => new() { Source = "web-01", EventType = "cpu_usage", Data = "{}"u8.ToArray() };
 
     private EventSubmissionValidator Validator(IngestionOptions? options = null) =>
         new(Options.Create(options ?? new IngestionOptions()), _clock);

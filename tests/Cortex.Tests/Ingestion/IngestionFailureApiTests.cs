@@ -218,11 +218,11 @@ public sealed class IngestionFailureApiTests : IClassFixture<IngestionFailureApi
     {
         public const string Secret = "connection string Password=hunter2";
 
-        public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+        public async Task<PublishResult> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
         {
             if (events.Any(e => e.Source.StartsWith("overload-", StringComparison.Ordinal)))
             {
-                throw new ServiceOverloadedException("The sink is overloaded; retry shortly.") { RetryAfter = TimeSpan.FromSeconds(3) };
+                return PublishResult.Overloaded("The sink is overloaded; retry shortly.", TimeSpan.FromSeconds(3));
             }
 
             if (events.Any(e => e.Source.StartsWith("bug-", StringComparison.Ordinal)))
@@ -231,7 +231,7 @@ public sealed class IngestionFailureApiTests : IClassFixture<IngestionFailureApi
             }
 
             var passing = events.Where(e => !e.Source.StartsWith("fail-", StringComparison.Ordinal)).ToList();
-            var stored = passing.Count == 0 ? [] : await inner.PublishAsync(passing, cancellationToken);
+            var stored = passing.Count == 0 ? [] : (await inner.PublishAsync(passing, cancellationToken)).Outcomes;
             var outcomes = new PublishOutcome[events.Count];
             var next = 0;
             for (var i = 0; i < events.Count; i++)
@@ -241,7 +241,7 @@ public sealed class IngestionFailureApiTests : IClassFixture<IngestionFailureApi
                     : stored[next++];
             }
 
-            return outcomes;
+            return PublishResult.Completed(outcomes);
         }
     }
 }

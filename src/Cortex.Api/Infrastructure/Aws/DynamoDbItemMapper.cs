@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 using Cortex.Api.Events;
@@ -81,28 +82,53 @@ internal static class DynamoDbItemMapper
             [TimeShard] = new() { S = shard },
             [Ttl] = new() { N = e.ExpiresAt.ToString(CultureInfo.InvariantCulture) },
             [Doc] = new() { S = EventJson.ToJson(e) },
-            [Data] = DataToAttribute(e.Data),
+            [Data] = DataToAttribute(e.Data.Span),
         };
     }
 
-    /// <summary>Maps the data object to M/L/S/N/BOOL/NULL; numbers keep the text the client wrote.</summary>
-    public static AttributeValue DataToAttribute(string json)
+    /// <summary>
+    /// Maps the data object to M/L/S/N/BOOL/NULL straight from its UTF-8 JSON; numbers keep the
+    /// text the client wrote. The depth is the contract's (at most 30), so recursion is bounded.
+    /// </summary>
+    public static AttributeValue DataToAttribute(ReadOnlySpan<byte> json)
     {
-        using var document = JsonDocument.Parse(json);
-        return ToAttribute(document.RootElement);
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return ToAttribute(ref reader);
     }
 
-    private static AttributeValue ToAttribute(JsonElement element) => element.ValueKind switch
+    private static AttributeValue ToAttribute(ref Utf8JsonReader reader)
     {
-        JsonValueKind.Object => new AttributeValue
+        switch (reader.TokenType)
         {
-            M = element.EnumerateObject().ToDictionary(p => p.Name, p => ToAttribute(p.Value), StringComparer.Ordinal),
-        },
-        JsonValueKind.Array => new AttributeValue { L = [.. element.EnumerateArray().Select(ToAttribute)] },
-        JsonValueKind.String => new AttributeValue { S = element.GetString() },
-        JsonValueKind.Number => new AttributeValue { N = element.GetRawText() },
-        JsonValueKind.True => new AttributeValue { BOOL = true },
-        JsonValueKind.False => new AttributeValue { BOOL = false },
-        _ => new AttributeValue { NULL = true },
-    };
+            case JsonTokenType.StartObject:
+                var map = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var name = reader.GetString()!;
+                    reader.Read();
+                    map[name] = ToAttribute(ref reader);
+                }
+
+                return new AttributeValue { M = map };
+            case JsonTokenType.StartArray:
+                var list = new List<AttributeValue>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    list.Add(ToAttribute(ref reader));
+                }
+
+                return new AttributeValue { L = list };
+            case JsonTokenType.String:
+                return new AttributeValue { S = reader.GetString() };
+            case JsonTokenType.Number:
+                return new AttributeValue { N = Encoding.UTF8.GetString(reader.ValueSpan) };
+            case JsonTokenType.True:
+                return new AttributeValue { BOOL = true };
+            case JsonTokenType.False:
+                return new AttributeValue { BOOL = false };
+            default:
+                return new AttributeValue { NULL = true };
+        }
+    }
 }

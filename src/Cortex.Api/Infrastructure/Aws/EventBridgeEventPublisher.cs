@@ -37,13 +37,14 @@ internal sealed class EventBridgeEventPublisher(
             }))
         .Build();
 
-    public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    public async Task<PublishResult> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
         var outcomes = new PublishOutcome[events.Count];
         var entries = new List<Entry>(events.Count);
+        var detail = new ArrayBufferWriter<byte>(1024);
         for (var i = 0; i < events.Count; i++)
         {
-            var entry = CreateEntry(i, events[i]);
+            var entry = CreateEntry(i, events[i], detail);
             if (entry.Size > MaxRequestBytes)
             {
                 outcomes[i] = PublishOutcome.Rejected($"The event is larger than EventBridge's {MaxRequestBytes / 1024} KB entry limit.");
@@ -81,7 +82,7 @@ internal sealed class EventBridgeEventPublisher(
             }
         }
 
-        return outcomes;
+        return PublishResult.Completed(outcomes);
     }
 
     /// <summary>One round: every pending entry sent, calls in parallel; returns the entries to resend, in request order.</summary>
@@ -203,19 +204,27 @@ internal sealed class EventBridgeEventPublisher(
         }
     }
 
-    private Entry CreateEntry(int index, TelemetryEvent e)
+    /// <summary>
+    /// The entry's JSON, with the event written once as UTF-8 into <paramref name="detail"/> (a
+    /// scratch buffer reused across entries) and escaped straight into the entry's Detail string.
+    /// </summary>
+    private Entry CreateEntry(int index, TelemetryEvent e, ArrayBufferWriter<byte> detail)
     {
         var source = EventBridgeSource.For(_options.EventSourcePrefix, e.Source);
-        var detail = EventJson.ToJson(e, includeTrace: true);
-        var size = TimeEntryBytes + Encoding.UTF8.GetByteCount(source) + Encoding.UTF8.GetByteCount(e.EventType) + Encoding.UTF8.GetByteCount(detail);
+        detail.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(detail, EventJson.WriterOptions))
+        {
+            EventJson.Write(writer, e, includeTrace: true);
+        }
 
-        var buffer = new ArrayBufferWriter<byte>(detail.Length + 256);
+        var size = TimeEntryBytes + Encoding.UTF8.GetByteCount(source) + Encoding.UTF8.GetByteCount(e.EventType) + detail.WrittenCount;
+        var buffer = new ArrayBufferWriter<byte>(detail.WrittenCount + 256);
         using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("Source", source);
             writer.WriteString("DetailType", e.EventType);
-            writer.WriteString("Detail", detail);
+            writer.WriteString("Detail", detail.WrittenSpan);
             writer.WriteString("EventBusName", _options.EventBusName);
             writer.WriteNumber("Time", e.TimestampMs / 1000m);
             writer.WriteEndObject();

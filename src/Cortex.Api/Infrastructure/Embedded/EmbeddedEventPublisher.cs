@@ -18,27 +18,27 @@ namespace Cortex.Api.Infrastructure.Embedded;
 internal sealed class EmbeddedEventPublisher(
     SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
 {
-    public async Task<IReadOnlyList<PublishOutcome>> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    public async Task<PublishResult> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
         try
         {
             await store.SaveAsync(events, cancellationToken);
-            return Accepted(events);
+            return PublishResult.Completed(Accepted(events));
         }
-        catch (ServiceOverloadedException)
+        catch (ServiceOverloadedException ex)
         {
-            throw;
+            return PublishResult.Overloaded(ex.Message, ex.RetryAfter);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             if (await deadLetters.AddAsync(events, ex.Message))
             {
                 logger.LogError(ex, "Could not store {Count} events; they are kept in the dead-letter spool and answered as accepted", events.Count);
-                return Accepted(events);
+                return PublishResult.Completed(Accepted(events));
             }
 
             logger.LogError(ex, "Could not store {Count} events nor spool them; the client is told to retry", events.Count);
-            return [.. events.Select(_ => PublishOutcome.Failed("The event could not be stored; retry."))];
+            return PublishResult.Completed([.. events.Select(_ => PublishOutcome.Failed("The event could not be stored; retry."))]);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class DynamoDbTelemetryStoreTests : IClassFixture<AwsResources>
     {
         var store = CreateStore();
         var first = TestEvents.Create(source: "idempotent");
-        var retry = first with { Data = """{"value":1}""" };
+        var retry = first with { Data = """{"value":1}"""u8.ToArray() };
 
         var saved = await store.SaveAsync([first], TestContext.Current.CancellationToken);
         var again = await store.SaveAsync([retry], TestContext.Current.CancellationToken);

@@ -25,7 +25,7 @@ public sealed class EventBridgeEventPublisherTests : IClassFixture<AwsResources>
         var (publisher, _) = CreatePublisher();
         var e = TestEvents.Create(source: "host a/ü", data: """{"load":87.50,"cores":[1,2]}""");
 
-        var outcomes = await publisher.PublishAsync([e], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([e], TestContext.Current.CancellationToken)).Outcomes;
         var messages = await _aws.ReceiveAsync(1);
 
         var outcome = Assert.Single(outcomes);
@@ -49,7 +49,7 @@ public sealed class EventBridgeEventPublisherTests : IClassFixture<AwsResources>
         var (publisher, calls) = CreatePublisher();
         var events = Enumerable.Range(0, 25).Select(i => TestEvents.Create(source: $"chunk-{i}")).ToList();
 
-        var outcomes = await publisher.PublishAsync(events, TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync(events, TestContext.Current.CancellationToken)).Outcomes;
         var messages = await _aws.ReceiveAsync(25);
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));

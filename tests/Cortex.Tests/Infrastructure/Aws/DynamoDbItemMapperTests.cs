@@ -51,7 +51,7 @@ public sealed class DynamoDbItemMapperTests
     [Fact]
     public void DataNumbersKeepTheirTextAndTypesMapToDynamoTypes()
     {
-        var value = DynamoDbItemMapper.DataToAttribute("""{"a":87.50,"b":1E+5,"c":[true,null,"x"],"d":{}}""");
+        var value = DynamoDbItemMapper.DataToAttribute("""{"a":87.50,"b":1E+5,"c":[true,null,"x"],"d":{}}"""u8);
 
         Assert.Equal("87.50", value.M["a"].N);
         Assert.Equal("1E+5", value.M["b"].N);

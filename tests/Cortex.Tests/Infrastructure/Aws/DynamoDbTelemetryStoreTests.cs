@@ -54,7 +54,7 @@ public sealed class DynamoDbTelemetryStoreTests
         Severity = "info",
         Timestamp = "2026-03-01T12:00:00.000Z",
         TimestampMs = 1_772_366_400_000,
-        Data = "{}",
+        Data = "{}"u8.ToArray(),
         IngestedAt = "2026-03-01T12:00:00.000Z",
         RequestId = "r",
         SubmittedBy = "t",

@@ -26,7 +26,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
         Assert.Equal(2, transport.Calls.Count);
@@ -45,7 +45,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = await publisher.PublishAsync([Event(), Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event(), Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
         Assert.Equal(3, transport.Calls.Count);
@@ -58,7 +58,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(Ok(), Error("ValidationException", "Detail is malformed."), Ok()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal([PublishStatus.Accepted, PublishStatus.Rejected, PublishStatus.Accepted], outcomes.Select(o => o.Status));
         Assert.Contains("ValidationException", outcomes[1].Error, StringComparison.Ordinal);
@@ -72,7 +72,7 @@ public sealed class EventBridgeEventPublisherTests
             [.. entries.Select(e => e.GetProperty("Source").GetString()!.EndsWith("always-failing", StringComparison.Ordinal) ? Error("InternalFailure") : Ok())]));
         var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(3));
 
-        var outcomes = await publisher.PublishAsync([Event(), Event() with { Source = "always-failing" }], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event(), Event() with { Source = "always-failing" }], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal(PublishStatus.Accepted, outcomes[0].Status);
         Assert.Equal(PublishStatus.Failed, outcomes[1].Status);
@@ -90,7 +90,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal(PublishStatus.Accepted, Assert.Single(outcomes).Status);
         Assert.Equal(3, transport.Requests.Count);
@@ -157,7 +157,7 @@ public sealed class EventBridgeEventPublisherTests
             _ => new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent("""{"__type":"AccessDeniedException","message":"no"}""") });
         var publisher = CreatePublisher(transport);
 
-        var outcomes = await publisher.PublishAsync([Event(), Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event(), Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Failed, o.Status));
         Assert.Single(transport.Calls);
@@ -191,7 +191,7 @@ public sealed class EventBridgeEventPublisherTests
         var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = await publisher.PublishAsync([.. Enumerable.Range(0, 25).Select(_ => Event())], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([.. Enumerable.Range(0, 25).Select(_ => Event())], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
         Assert.Equal([10, 10, 5], transport.Calls.Select(c => c.Count).Order().Reverse());
@@ -204,7 +204,7 @@ public sealed class EventBridgeEventPublisherTests
         var publisher = CreatePublisher(transport);
         var big = $$"""{"blob":"{{new string('x', 100 * 1024)}}"}""";
 
-        var outcomes = await publisher.PublishAsync([.. Enumerable.Range(0, 5).Select(_ => Event() with { Data = big })], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([.. Enumerable.Range(0, 5).Select(_ => Event() with { Data = Encoding.UTF8.GetBytes(big) })], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
         Assert.Equal([2, 2, 1], transport.Calls.Select(c => c.Count).Order().Reverse());
@@ -218,7 +218,7 @@ public sealed class EventBridgeEventPublisherTests
         var publisher = CreatePublisher(transport);
         var huge = $$"""{"blob":"{{new string('x', 260 * 1024)}}"}""";
 
-        var outcomes = await publisher.PublishAsync([Event() with { Data = huge }, Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event() with { Data = Encoding.UTF8.GetBytes(huge) }, Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal([PublishStatus.Rejected, PublishStatus.Accepted], outcomes.Select(o => o.Status));
         Assert.Single(Assert.Single(transport.Calls));
@@ -251,7 +251,7 @@ public sealed class EventBridgeEventPublisherTests
             Severity = "info",
             Timestamp = Rfc3339.ToUtcString(time),
             TimestampMs = time.ToUnixTimeMilliseconds(),
-            Data = """{"v":87.50}""",
+            Data = """{"v":87.50}"""u8.ToArray(),
             IngestedAt = Rfc3339.ToUtcString(time),
             RequestId = "req",
             SubmittedBy = "tester",

@@ -1,18 +1,19 @@
 using System.Globalization;
 using System.Text;
-using Cortex.Api.Ingestion;
 using FluentValidation;
-using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Events;
 
-/// <summary>The field rules of the event contract, applied to what <see cref="EventReader"/> read.</summary>
-public sealed class EventSubmissionValidator : AbstractValidator<EventSubmission>
+/// <summary>
+/// The field rules of the event contract, applied to what <see cref="EventReader"/> read. Ingestion
+/// adds its time window on top; the consumer applies these rules unchanged to stored events.
+/// </summary>
+internal sealed class EventRules : AbstractValidator<EventSubmission>
 {
-    public EventSubmissionValidator(IOptions<IngestionOptions> options, TimeProvider clock)
-    {
-        var limits = options.Value;
+    public static readonly EventRules Instance = new();
 
+    private EventRules()
+    {
         // A missing field gets one message, not "required" plus every rule that cannot apply.
         RuleLevelCascadeMode = CascadeMode.Stop;
 
@@ -38,13 +39,6 @@ public sealed class EventSubmissionValidator : AbstractValidator<EventSubmission
             .NotNull().WithMessage("data is required and must be a JSON object ({} is allowed).")
             .When(x => !x.HasReadError("data"));
 
-        RuleFor(x => x.Timestamp)
-            .Must(t => t!.Value <= clock.GetUtcNow() + limits.MaxFutureSkew)
-                .WithMessage(_ => $"timestamp is more than {Describe(limits.MaxFutureSkew)} in the future.")
-            .Must(t => t!.Value >= clock.GetUtcNow() - limits.MaxEventAge)
-                .WithMessage(_ => $"timestamp is more than {Describe(limits.MaxEventAge)} in the past.")
-            .When(x => x.Timestamp is not null);
-
         RuleFor(x => x.Hostname)
             .Must(h => CodePoints(h!) <= EventContract.MaxHostnameLength)
                 .WithMessage($"hostname must be at most {EventContract.MaxHostnameLength} characters.")
@@ -65,8 +59,16 @@ public sealed class EventSubmissionValidator : AbstractValidator<EventSubmission
             .When(x => x.Tags is not null);
     }
 
+    /// <summary>The JSON name of a rule's property, the key of its errors.</summary>
+    public static string JsonName(string property) => property switch
+    {
+        nameof(EventSubmission.EventType) => "event_type",
+        nameof(EventSubmission.EventId) => "event_id",
+        _ => property.ToLowerInvariant(),
+    };
+
     /// <summary>Length in Unicode code points, so an emoji counts as one character.</summary>
-    internal static int CodePoints(string value)
+    public static int CodePoints(string value)
     {
         var count = 0;
         foreach (var _ in value.EnumerateRunes())
@@ -89,9 +91,4 @@ public sealed class EventSubmissionValidator : AbstractValidator<EventSubmission
 
         return false;
     }
-
-    private static string Describe(TimeSpan span) =>
-        span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays)
-            ? $"{span.TotalDays:0} days"
-            : $"{span.TotalMinutes:0} minutes";
 }
