@@ -226,6 +226,19 @@ public sealed class SqsBatchHandlerTests
     }
 
     [Fact]
+    public async Task AMessageWithADuplicateKeyIsLoggedWithTheKeysNameNotAnEmptyPosition()
+    {
+        var record = Record(EnvelopeWithDetail(EventJson.ToJson(NewEvent()).Insert(1, "\"source\":\"first\",")));
+        var handler = CreateHandler();
+
+        await handler.HandleAsync(new SqsBatch([record]), TestContext.Current.CancellationToken);
+
+        var log = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Message.Contains("is malformed", StringComparison.Ordinal));
+        Assert.Contains("duplicate key \"source\"", log.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("line ,", log.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AMalformedMessageOnItsLastReceiveIsLoggedAsAnError()
     {
         var record = Record("not json", receiveCount: 3);

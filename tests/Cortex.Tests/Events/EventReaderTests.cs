@@ -216,6 +216,24 @@ public sealed class EventReaderTests
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ReadingTheNilUuidAsEventIdSaysTheNilUuidIsNotAccepted()
+    {
+        var submission = ReadSingle("""{"event_id":"00000000-0000-0000-0000-000000000000"}"""u8);
+
+        var message = Assert.Single(submission.ReadErrors["event_id"]);
+        Assert.Contains("nil UUID", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("must be a UUID", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadingADuplicateKeyNamesTheKeyRatherThanAPosition()
+    {
+        var error = MalformedSingle("""{"source":"a","data":{"k":1,"k":2}}"""u8.ToArray());
+
+        Assert.Equal("The request body has a JSON object with a duplicate key \"k\".", error);
+    }
+
     private static string? Text(byte[]? utf8) => utf8 is null ? null : Encoding.UTF8.GetString(utf8);
 
     private static EventSubmission ReadSingle(ReadOnlySpan<byte> body)
