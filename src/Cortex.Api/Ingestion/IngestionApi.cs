@@ -1,7 +1,6 @@
 using Cortex.Api.Events;
 using Cortex.Api.Hosting;
 using Cortex.Api.Observability;
-using Cortex.Api.Ports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

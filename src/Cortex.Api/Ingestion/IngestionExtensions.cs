@@ -1,4 +1,3 @@
-using Cortex.Api.Events;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
