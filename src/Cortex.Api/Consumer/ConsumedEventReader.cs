@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 using Cortex.Api.Events;
 
@@ -13,62 +14,75 @@ namespace Cortex.Api.Consumer;
 /// </summary>
 internal static class ConsumedEventReader
 {
-    private static readonly JsonDocumentOptions DocumentOptions = EventReader.StrictOptions with { MaxDepth = 64 };
-
     public static bool TryRead(string? body, [NotNullWhen(true)] out TelemetryEvent? telemetryEvent, [NotNullWhen(false)] out string? reason)
     {
         telemetryEvent = null;
-        if (string.IsNullOrWhiteSpace(body))
+        var utf8 = Encoding.UTF8.GetBytes(body ?? string.Empty);
+        reason = EventReader.CheckText(utf8, "message body");
+        if (reason is not null)
         {
-            reason = "The message body is empty.";
             return false;
         }
 
-        JsonDocument document;
+        var reader = new Utf8JsonReader(utf8, EventReader.ReaderOptions);
         try
         {
-            document = JsonDocument.Parse(body, DocumentOptions);
-        }
-        catch (JsonException ex)
-        {
-            reason = EventReader.Describe(ex, "message body");
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            reason = "The message body is not valid JSON text: a key has an unpaired surrogate escape.";
-            return false;
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
                 reason = "The message body is not a JSON object.";
                 return false;
             }
 
-            if (!root.TryGetProperty("detail", out var detail))
+            // The whole envelope is read before deciding, so a malformed body is reported as such
+            // even when its detail came first.
+            reason = "The message body has no \"detail\": it is not an EventBridge event.";
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                reason = "The message body has no \"detail\": it is not an EventBridge event.";
-                return false;
+                var name = reader.GetString()!;
+                if (!keys.Add(name))
+                {
+                    throw new JsonException($"a JSON object has a duplicate key \"{name}\"");
+                }
+
+                reader.Read();
+                if (name != "detail")
+                {
+                    EventReader.SkipChecked(ref reader);
+                }
+                else if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reason = "The event's \"detail\" is not a JSON object.";
+                    EventReader.SkipChecked(ref reader);
+                }
+                else if (!StoredEventReader.TryRead(ref reader, out telemetryEvent, out var problems))
+                {
+                    reason = "The event in \"detail\" is invalid: " + problems;
+                }
+                else
+                {
+                    reason = null;
+                }
             }
 
-            if (detail.ValueKind != JsonValueKind.Object)
-            {
-                reason = "The event's \"detail\" is not a JSON object.";
-                return false;
-            }
-
-            if (!StoredEventReader.TryRead(detail, out telemetryEvent, out var problems))
-            {
-                reason = "The event in \"detail\" is invalid: " + problems;
-                return false;
-            }
+            EventReader.EnsureEnd(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            reason = EventReader.Describe(ex, "message body");
+        }
+        catch (InvalidOperationException)
+        {
+            reason = EventReader.LoneSurrogate("message body");
         }
 
-        reason = null;
-        return true;
+        if (reason is not null)
+        {
+            telemetryEvent = null;
+            return false;
+        }
+
+        return telemetryEvent is not null;
     }
 }

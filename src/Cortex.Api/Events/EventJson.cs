@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -90,22 +91,11 @@ public static class EventJson
     }
 
     /// <summary>Reads back a document written by <see cref="Write"/> (the dead-letter spool keeps this form).</summary>
-    public static TelemetryEvent Parse(ReadOnlyMemory<byte> json)
-    {
-        if (!EventReader.TryParse(json, "stored event", out var document, out var error))
-        {
-            throw new FormatException(error);
-        }
-
-        using (document)
-        {
-            return FromElement(document.RootElement);
-        }
-    }
-
-    /// <summary>Reads a stored event with <see cref="StoredEventReader"/>; throws when it breaks a rule.</summary>
-    public static TelemetryEvent FromElement(JsonElement root) =>
-        StoredEventReader.TryRead(root, out var telemetryEvent, out var problems)
+    public static TelemetryEvent Parse(ReadOnlySpan<byte> json) =>
+        StoredEventReader.TryRead(json, out var telemetryEvent, out var problems)
             ? telemetryEvent
             : throw new FormatException("The stored event is invalid: " + problems);
+
+    /// <summary>Reads a stored event held in a parsed document; throws when it breaks a rule.</summary>
+    public static TelemetryEvent FromElement(JsonElement root) => Parse(JsonMarshal.GetRawUtf8Value(root));
 }

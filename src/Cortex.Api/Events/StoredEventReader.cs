@@ -6,39 +6,65 @@ namespace Cortex.Api.Events;
 /// <summary>
 /// Reads the stored form of an event (what <see cref="EventJson"/> writes; the bus and the queue
 /// carry it) with the same reader and field rules as ingestion. It accepts more than a client may
-/// send, never something different: the server-owned fields, a timestamp outside the ingestion
-/// window (the window held when the event arrived), and it requires what the server always writes.
+/// send, never something different: the server-owned fields, and a timestamp outside the ingestion
+/// window (the window held when the event arrived); it requires what the server always writes.
 /// </summary>
 public static class StoredEventReader
 {
-    /// <summary>Reads one stored event; <paramref name="problems"/> lists every broken rule, field by field.</summary>
-    public static bool TryRead(JsonElement document, [NotNullWhen(true)] out TelemetryEvent? telemetryEvent, [NotNullWhen(false)] out string? problems)
+    /// <summary>Reads a document that is one stored event.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> json, [NotNullWhen(true)] out TelemetryEvent? telemetryEvent, [NotNullWhen(false)] out string? problems)
     {
         telemetryEvent = null;
-        EventSubmission submission;
-        string? ingestedAt, requestId, submittedBy, sourceIp, traceParent;
-        long expiresAt;
-        try
+        problems = EventReader.CheckText(json, "stored event");
+        if (problems is not null)
         {
-            submission = EventReader.ReadEvent(document);
-            ingestedAt = Required(document, "ingested_at", submission) is { } ingested
-                && EventReader.ReadTimestamp(ingested, submission, "ingested_at") is not null
-                ? ingested.GetString() : null;
-            requestId = RequiredString(document, "request_id", submission);
-            submittedBy = RequiredString(document, "submitted_by", submission);
-            sourceIp = OptionalString(document, "source_ip", EventContract.MaxSourceIpLength, submission);
-            traceParent = OptionalString(document, "traceparent", EventContract.MaxTraceParentLength, submission);
-            expiresAt = ReadExpiry(document, submission);
-        }
-        catch (InvalidOperationException)
-        {
-            problems = "a string has an unpaired surrogate escape.";
             return false;
         }
 
-        RequireClientField(submission, "event_id", submission.EventId is not null);
-        RequireClientField(submission, "severity", submission.Severity is not null);
-        RequireClientField(submission, "timestamp", submission.Timestamp is not null);
+        var reader = new Utf8JsonReader(json, EventReader.ReaderOptions);
+        try
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                problems = "The stored event is not a JSON object.";
+                return false;
+            }
+
+            var read = TryRead(ref reader, out telemetryEvent, out problems);
+            EventReader.EnsureEnd(ref reader);
+            return read;
+        }
+        catch (JsonException ex)
+        {
+            telemetryEvent = null;
+            problems = EventReader.Describe(ex, "stored event");
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            telemetryEvent = null;
+            problems = EventReader.LoneSurrogate("stored event");
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads one stored event, the reader on its StartObject; <paramref name="problems"/> lists every
+    /// broken rule, field by field. Malformed JSON throws as it does for <see cref="Utf8JsonReader"/>.
+    /// </summary>
+    internal static bool TryRead(ref Utf8JsonReader reader, [NotNullWhen(true)] out TelemetryEvent? telemetryEvent, [NotNullWhen(false)] out string? problems)
+    {
+        telemetryEvent = null;
+        var stored = new StoredFields();
+        var submission = EventReader.ReadObject(ref reader, stored);
+        Require(submission, "event_id", submission.EventId is not null);
+        Require(submission, "severity", submission.Severity is not null);
+        Require(submission, "timestamp", submission.Timestamp is not null);
+        Require(submission, "ingested_at", stored.IngestedAt is not null);
+        Require(submission, "request_id", stored.RequestId is not null);
+        Require(submission, "submitted_by", stored.SubmittedBy is not null);
+        Require(submission, "ttl", stored.ExpiresAt is not null);
 
         var list = new List<string>();
         foreach (var (field, messages) in submission.ReadErrors)
@@ -70,81 +96,22 @@ public static class StoredEventReader
             Hostname = submission.Hostname,
             Region = submission.Region,
             Tags = submission.Tags,
-            IngestedAt = ingestedAt!,
-            RequestId = requestId!,
-            SourceIp = sourceIp,
-            SubmittedBy = submittedBy!,
-            ExpiresAt = expiresAt,
-            TraceParent = traceParent,
+            IngestedAt = stored.IngestedAt!,
+            RequestId = stored.RequestId!,
+            SourceIp = stored.SourceIp,
+            SubmittedBy = stored.SubmittedBy!,
+            ExpiresAt = stored.ExpiresAt!.Value,
+            TraceParent = stored.TraceParent,
         };
         problems = null;
         return true;
     }
 
-    private static void RequireClientField(EventSubmission submission, string field, bool present)
+    private static void Require(EventSubmission submission, string field, bool present)
     {
         if (!present && !submission.HasReadError(field))
         {
             submission.AddReadError(field, $"{field} is required in a stored event.");
         }
-    }
-
-    private static JsonElement? Required(JsonElement document, string field, EventSubmission submission)
-    {
-        if (document.TryGetProperty(field, out var value))
-        {
-            return value;
-        }
-
-        submission.AddReadError(field, $"{field} is required in a stored event.");
-        return null;
-    }
-
-    private static string? RequiredString(JsonElement document, string field, EventSubmission submission)
-    {
-        if (Required(document, field, submission) is not { } value)
-        {
-            return null;
-        }
-
-        if (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
-        {
-            return text;
-        }
-
-        submission.AddReadError(field, $"{field} must be a non-empty string.");
-        return null;
-    }
-
-    private static string? OptionalString(JsonElement document, string field, int maxLength, EventSubmission submission)
-    {
-        if (!document.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind == JsonValueKind.String && value.GetString() is { } text && EventRules.CodePoints(text) <= maxLength)
-        {
-            return text;
-        }
-
-        submission.AddReadError(field, $"{field} must be a string of at most {maxLength} characters.");
-        return null;
-    }
-
-    private static long ReadExpiry(JsonElement document, EventSubmission submission)
-    {
-        if (Required(document, "ttl", submission) is not { } value)
-        {
-            return 0;
-        }
-
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds) && seconds > 0)
-        {
-            return seconds;
-        }
-
-        submission.AddReadError("ttl", "ttl must be a positive whole number of epoch seconds.");
-        return 0;
     }
 }

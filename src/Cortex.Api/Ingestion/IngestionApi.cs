@@ -58,7 +58,7 @@ public static class IngestionApi
 
         static EventRead<List<EventSubmission>> ReadSingle(ReadOnlyMemory<byte> body)
         {
-            var read = EventReader.ReadSingle(body);
+            var read = EventReader.ReadSingle(body.Span);
             return read.Value is { } submission ? EventRead.Read<List<EventSubmission>>([submission]) : new(null, read.Failure, read.Error);
         }
     }
@@ -68,7 +68,7 @@ public static class IngestionApi
     {
         var limits = options.Value;
         var (results, problem) = await IngestBodyAsync(
-            context, ingestor, metrics, limits.MaxBatchBytes, body => EventReader.ReadBatch(body, limits.MaxBatchItems), cancellationToken);
+            context, ingestor, metrics, limits.MaxBatchBytes, body => EventReader.ReadBatch(body.Span, limits.MaxBatchItems), cancellationToken);
         if (problem is not null)
         {
             return problem;

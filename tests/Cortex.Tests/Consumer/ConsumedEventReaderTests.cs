@@ -68,7 +68,8 @@ public sealed class ConsumedEventReaderTests
 
         Assert.False(ConsumedEventReader.TryRead(EnvelopeWithDetail(detail), out _, out var reason));
 
-        Assert.Equal("The message body has a JSON object with a duplicate key \"source\".", reason);
+        Assert.Contains("duplicate key \"source\"", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("line", reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -231,7 +231,8 @@ public sealed class EventReaderTests
     {
         var error = MalformedSingle("""{"source":"a","data":{"k":1,"k":2}}"""u8.ToArray());
 
-        Assert.Equal("The request body has a JSON object with a duplicate key \"k\".", error);
+        Assert.Contains("duplicate key \"k\"", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("line", error, StringComparison.Ordinal);
     }
 
     private static string? Text(byte[]? utf8) => utf8 is null ? null : Encoding.UTF8.GetString(utf8);
