@@ -3,7 +3,7 @@ using Cortex.Api.Ingestion;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Cortex.Tests.Events;
+namespace Cortex.Tests.Ingestion;
 
 public sealed class EventSubmissionValidatorTests
 {
