@@ -105,7 +105,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport, credentials: new RotatingCredentials());
 
-        var outcomes = await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal(PublishStatus.Accepted, Assert.Single(outcomes).Status);
         Assert.Equal(2, transport.Requests.Count);
@@ -122,7 +122,7 @@ public sealed class EventBridgeEventPublisherTests
         var start = clock.GetUtcNow();
         var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(3), clock: clock);
 
-        var outcomes = await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken);
+        var outcomes = (await publisher.PublishAsync([Event()], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal(PublishStatus.Failed, Assert.Single(outcomes).Status);
         Assert.Contains("InternalException", outcomes[0].Error, StringComparison.Ordinal);
