@@ -204,7 +204,7 @@ public sealed partial class TerraformDeploymentTests
                 Severity = "info",
                 Timestamp = "2026-11-29T12:00:00.000Z",
                 TimestampMs = 0,
-                Data = "{}",
+                Data = "{}"u8.ToArray(),
                 Hostname = "host-1",
                 Region = "eu-west-1",
                 Tags = new Dictionary<string, string> { ["team"] = "core" },
