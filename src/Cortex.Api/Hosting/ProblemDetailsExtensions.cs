@@ -79,6 +79,13 @@ internal sealed class CortexExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel throws for a body that ended early (the client closed its side) a moment
+            // before it marks the request aborted; one yield lets that mark land first.
+            await Task.Yield();
+        }
+
         if (IsClientAbort(context, exception))
         {
             // The client went away (closed the connection mid-body or gave up waiting): nobody is
