@@ -77,13 +77,16 @@ public static class ProblemDetailsExtensions
 internal sealed class CortexExceptionHandler(
     IProblemDetailsService problems, IHostEnvironment environment, ILogger<CortexExceptionHandler> logger) : IExceptionHandler
 {
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(100);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
         {
-            // Kestrel throws for a body that ended early (the client closed its side) a moment
-            // before it marks the request aborted; one yield lets that mark land first.
-            await Task.Yield();
+            // Kestrel throws for a body that ended early (the client closed the connection) a
+            // moment before it marks the request aborted: give that mark a short while to land, so
+            // a client that went away is not answered (and logged) as a bad request.
+            await WaitForAbortAsync(context.RequestAborted);
         }
 
         if (IsClientAbort(context, exception))
@@ -119,6 +122,18 @@ internal sealed class CortexExceptionHandler(
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    private static async Task WaitForAbortAsync(CancellationToken aborted)
+    {
+        try
+        {
+            await Task.Delay(AbortGrace, aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // Aborted: the client is gone, which is what the caller checks next.
+        }
     }
 
     private static bool IsClientAbort(HttpContext context, Exception exception) =>
