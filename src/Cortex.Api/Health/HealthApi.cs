@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cortex.Api.Hosting;
+using Cortex.Api.Ports;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -7,8 +8,6 @@ namespace Cortex.Api.Health;
 
 public static class HealthApi
 {
-    public const string ReadyTag = "ready";
-
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/health").WithTags("Health").AllowAnonymous();
@@ -29,7 +28,7 @@ public static class HealthApi
     internal static async Task<Results<Ok<ReadinessResponse>, ProblemHttpResult>> ReadyAsync(
         HttpContext context, HealthCheckService health, CancellationToken cancellationToken)
     {
-        var report = await health.CheckHealthAsync(c => c.Tags.Contains(ReadyTag), cancellationToken);
+        var report = await health.CheckHealthAsync(c => c.Tags.Contains(ReadinessCheck.Tag), cancellationToken);
 
         // Only names and states go out: failure details stay in the logs.
         var checks = report.Entries.ToDictionary(e => e.Key, e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Value.Status.ToString()));

@@ -1,5 +1,5 @@
 using System.Net;
-using Cortex.Api.Health;
+using Cortex.Api.Ports;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,7 +14,7 @@ public sealed class ReadinessTimeoutTests
     {
         using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Health:ReadinessCheckTimeout"] = "00:00:00.500" });
         using var hanging = app.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.AddHealthChecks().AddCheck<HangingCheck>("hanging", tags: [HealthApi.ReadyTag])));
+            services.AddHealthChecks().AddCheck<HangingCheck>("hanging", tags: [ReadinessCheck.Tag])));
         var client = hanging.CreateClient();
 
         // The request itself is bounded by the test's cancellation only: a hanging check would hang it.

@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.SQS;
-using Cortex.Api.Health;
 using Cortex.Api.Ports;
 
 namespace Cortex.Api.Infrastructure.Aws;
@@ -26,9 +25,9 @@ public static class AwsExtensions
         services.AddSingleton<ITelemetryStore>(sp => sp.GetRequiredService<DynamoDbTelemetryStore>());
         services.AddSingleton<IDeadLetterQueue, SqsDeadLetterQueue>();
         services.AddHealthChecks()
-            .AddCheck<DynamoDbTableHealthCheck>("table", tags: [HealthApi.ReadyTag])
-            .AddCheck<SqsQueueHealthCheck>("queue", tags: [HealthApi.ReadyTag])
-            .AddCheck<EventBusHealthCheck>("bus", tags: [HealthApi.ReadyTag]);
+            .AddCheck<DynamoDbTableHealthCheck>("table", tags: [ReadinessCheck.Tag])
+            .AddCheck<SqsQueueHealthCheck>("queue", tags: [ReadinessCheck.Tag])
+            .AddCheck<EventBusHealthCheck>("bus", tags: [ReadinessCheck.Tag]);
         return services;
     }
 }

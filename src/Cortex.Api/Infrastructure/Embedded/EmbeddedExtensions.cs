@@ -1,4 +1,3 @@
-using Cortex.Api.Health;
 using Cortex.Api.Ports;
 
 namespace Cortex.Api.Infrastructure.Embedded;
@@ -24,7 +23,7 @@ public static class EmbeddedExtensions
         services.AddSingleton<WalCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         services.AddHostedService<ExpiredEventsCleanup>();
-        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("store", tags: [HealthApi.ReadyTag]);
+        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("store", tags: [ReadinessCheck.Tag]);
         return services;
     }
 
