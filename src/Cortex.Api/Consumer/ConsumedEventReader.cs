@@ -18,13 +18,13 @@ internal static class ConsumedEventReader
     {
         telemetryEvent = null;
         var utf8 = Encoding.UTF8.GetBytes(body ?? string.Empty);
-        reason = EventReader.CheckText(utf8, "message body");
+        reason = StrictJson.CheckText(utf8, "message body");
         if (reason is not null)
         {
             return false;
         }
 
-        var reader = new Utf8JsonReader(utf8, EventReader.ReaderOptions);
+        var reader = new Utf8JsonReader(utf8, StrictJson.ReaderOptions);
         try
         {
             reader.Read();
@@ -49,12 +49,12 @@ internal static class ConsumedEventReader
                 reader.Read();
                 if (name != "detail")
                 {
-                    EventReader.SkipChecked(ref reader);
+                    StrictJson.SkipChecked(ref reader);
                 }
                 else if (reader.TokenType != JsonTokenType.StartObject)
                 {
                     reason = "The event's \"detail\" is not a JSON object.";
-                    EventReader.SkipChecked(ref reader);
+                    StrictJson.SkipChecked(ref reader);
                 }
                 else if (!StoredEventReader.TryRead(ref reader, out telemetryEvent, out var problems))
                 {
@@ -66,15 +66,15 @@ internal static class ConsumedEventReader
                 }
             }
 
-            EventReader.EnsureEnd(ref reader);
+            StrictJson.EnsureEnd(ref reader);
         }
         catch (JsonException ex)
         {
-            reason = EventReader.Describe(ex, "message body");
+            reason = StrictJson.Describe(ex, "message body");
         }
         catch (InvalidOperationException)
         {
-            reason = EventReader.LoneSurrogate("message body");
+            reason = StrictJson.LoneSurrogate("message body");
         }
 
         if (reason is not null)

@@ -15,13 +15,13 @@ public static class StoredEventReader
     public static bool TryRead(ReadOnlySpan<byte> json, [NotNullWhen(true)] out TelemetryEvent? telemetryEvent, [NotNullWhen(false)] out string? problems)
     {
         telemetryEvent = null;
-        problems = EventReader.CheckText(json, "stored event");
+        problems = StrictJson.CheckText(json, "stored event");
         if (problems is not null)
         {
             return false;
         }
 
-        var reader = new Utf8JsonReader(json, EventReader.ReaderOptions);
+        var reader = new Utf8JsonReader(json, StrictJson.ReaderOptions);
         try
         {
             reader.Read();
@@ -32,19 +32,19 @@ public static class StoredEventReader
             }
 
             var read = TryRead(ref reader, out telemetryEvent, out problems);
-            EventReader.EnsureEnd(ref reader);
+            StrictJson.EnsureEnd(ref reader);
             return read;
         }
         catch (JsonException ex)
         {
             telemetryEvent = null;
-            problems = EventReader.Describe(ex, "stored event");
+            problems = StrictJson.Describe(ex, "stored event");
             return false;
         }
         catch (InvalidOperationException)
         {
             telemetryEvent = null;
-            problems = EventReader.LoneSurrogate("stored event");
+            problems = StrictJson.LoneSurrogate("stored event");
             return false;
         }
     }
