@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Cortex.LoadTest;
 
 /// <summary>
-/// How the generated events are spread over agents and over time (docs/performance.md, "The tool").
+/// How the generated events are spread over agents and over time (docs/performance.md, "Method").
 /// Both model a fleet of <see cref="Agents"/> agents named server-web-000 to server-web-999, and
 /// both stamp every event's timestamp when its request is sent, as now minus the event's age; an
 /// event's age is drawn once, when the pool of bodies is built, uniform in 0 to

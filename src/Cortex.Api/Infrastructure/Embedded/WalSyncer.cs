@@ -6,7 +6,7 @@ namespace Cortex.Api.Infrastructure.Embedded;
 /// Answers committed write jobs once the WAL file is synced (pipelined group commit). The writer
 /// commits without a sync and hands its jobs here, then starts the next commit while this task
 /// syncs: one sync covers every commit that returned before it began, since the WAL is one file
-/// appended in commit order. The writer no longer waits for the disk, which measured about 7 %
+/// appended in commit order. The writer does not wait for the disk, which gives about 7 %
 /// more batch throughput (docs/performance.md).
 /// If a sync fails, nothing written since the last good sync can be promised: those jobs fail
 /// (their events go to the dead-letter spool, see <see cref="EmbeddedEventPublisher"/>), every later job
