@@ -100,7 +100,6 @@ internal sealed class CortexExceptionHandler(
         var (status, title, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message),
-            Ports.ServiceOverloadedException overloaded => (StatusCodes.Status503ServiceUnavailable, "Service unavailable", overloaded.Message),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error",
                 environment.IsDevelopment() ? exception.ToString() : "An unexpected error occurred. Quote the request_id when reporting it."),
         };

@@ -59,24 +59,3 @@ public readonly record struct PublishOutcome(PublishStatus Status, string? Messa
 
     public static PublishOutcome Rejected(string error) => new(PublishStatus.Rejected, Error: error);
 }
-
-/// <summary>A store's write queue is saturated; its publisher answers <see cref="PublishResult.Overloaded"/>.</summary>
-public sealed class ServiceOverloadedException : Exception
-{
-    public ServiceOverloadedException()
-        : base("The service is overloaded; retry later.")
-    {
-    }
-
-    public ServiceOverloadedException(string message)
-        : base(message)
-    {
-    }
-
-    public ServiceOverloadedException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
-}

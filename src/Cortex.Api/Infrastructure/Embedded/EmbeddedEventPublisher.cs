@@ -18,16 +18,16 @@ namespace Cortex.Api.Infrastructure.Embedded;
 internal sealed class EmbeddedEventPublisher(
     SqliteTelemetryStore store, FileDeadLetterSpool deadLetters, ILogger<EmbeddedEventPublisher> logger) : IEventPublisher
 {
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
     public async Task<PublishResult> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
         try
         {
-            await store.SaveAsync(events, cancellationToken);
-            return PublishResult.Completed(Accepted(events));
-        }
-        catch (ServiceOverloadedException ex)
-        {
-            return PublishResult.Overloaded(ex.Message, ex.RetryAfter);
+            var saved = await store.TrySaveAsync(events, cancellationToken);
+            return saved is null
+                ? PublishResult.Overloaded(SqliteTelemetryStore.WriteQueueFull, RetryAfter)
+                : PublishResult.Completed(Accepted(events));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

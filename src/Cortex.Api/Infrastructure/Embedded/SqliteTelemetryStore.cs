@@ -11,9 +11,19 @@ namespace Cortex.Api.Infrastructure.Embedded;
 /// </summary>
 internal sealed class SqliteTelemetryStore(SqliteDatabase database, SqliteWriter writer, SqliteDamage damage, TimeProvider clock) : ITelemetryStore
 {
+    public const string WriteQueueFull = "The embedded store's write queue is full; retry shortly.";
+
     public string DatabasePath => database.Path;
 
-    public async Task<IReadOnlyList<SaveOutcome>> SaveAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SaveOutcome>> SaveAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken) =>
+        await TrySaveAsync(events, cancellationToken)
+        ?? throw new InvalidOperationException(WriteQueueFull);
+
+    /// <summary>
+    /// Saves the events through the writer, or answers null at once when its queue is full: an
+    /// expected outcome under load, which the publisher turns into 503 + Retry-After.
+    /// </summary>
+    public async Task<IReadOnlyList<SaveOutcome>?> TrySaveAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
         using var activity = CortexDiagnostics.StartClientSpan("sqlite insert", "sqlite", "INSERT");
         activity?.SetTag("cortex.events", events.Count);
@@ -22,7 +32,7 @@ internal sealed class SqliteTelemetryStore(SqliteDatabase database, SqliteWriter
         var job = new WriteJob(events, [.. events.Select(e => EventJson.ToUtf8(e))]);
         if (!writer.TryWrite(job))
         {
-            throw new ServiceOverloadedException("The embedded store's write queue is full; retry shortly.");
+            return null;
         }
 
         // Not cancellable once queued: the commit decides, and a 2xx follows only from it.
