@@ -99,7 +99,18 @@ internal sealed class AgentEvent
 /// <summary>One record of an agent's request: the event it maps to, or why it cannot be mapped.</summary>
 internal readonly record struct MappedRecord(byte[]? EventJson, string? Problem)
 {
-    public static MappedRecord Mapped(AgentEvent agentEvent) => new(agentEvent.ToJson(), null);
+    public static MappedRecord Mapped(AgentEvent agentEvent)
+    {
+        try
+        {
+            return new(agentEvent.ToJson(), null);
+        }
+        catch (ArgumentException)
+        {
+            // Utf8JsonWriter refuses a string with an unpaired surrogate (OTLP JSON can carry "\ud800").
+            return Unmappable("A string is not valid Unicode text.");
+        }
+    }
 
     public static MappedRecord Unmappable(string problem) => new(null, problem);
 }

@@ -1,3 +1,5 @@
+using Cortex.Api.Intake.Otlp;
+
 namespace Cortex.Api.Intake;
 
 public static class IntakeExtensions
@@ -15,6 +17,7 @@ public static class IntakeExtensions
     public static IEndpointRouteBuilder MapIntakeApi(this IEndpointRouteBuilder routes)
     {
         routes.MapCollectdApi();
+        routes.MapOtlpApi();
         return routes;
     }
 }
