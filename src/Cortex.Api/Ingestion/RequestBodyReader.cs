@@ -24,7 +24,7 @@ internal static class RequestBodyReader
     }
 
     /// <summary>As <see cref="ReadAsync"/>, for a caller that has checked the media type itself (OTLP takes protobuf too).</summary>
-    public static async Task<RequestBody> ReadCheckedMediaTypeAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    public static async Task<BodyRead> ReadCheckedMediaTypeAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         var gzip = false;
         var encoding = request.Headers.ContentEncoding.ToString();

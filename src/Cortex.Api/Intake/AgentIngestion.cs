@@ -32,7 +32,16 @@ internal sealed partial class AgentIngestion(EventIngestor ingestor, CortexMetri
                 continue;
             }
 
-            submissions.Add(EventReader.ReadSingle(records[i].EventJson));
+            var read = EventReader.ReadSingle(records[i].EventJson);
+            if (read.Value is not { } submission)
+            {
+                // The mapped JSON is written by AgentEvent; a read failure here is a mapping fault, kept per record.
+                unmappable++;
+                AddReason(reasons, i, read.Error ?? "The mapped event could not be read.");
+                continue;
+            }
+
+            submissions.Add(submission);
             recordIndexes.Add(i);
         }
 
@@ -44,16 +53,13 @@ internal sealed partial class AgentIngestion(EventIngestor ingestor, CortexMetri
         int accepted = 0, rejected = unmappable, failed = 0;
         if (submissions.Count > 0)
         {
-            IReadOnlyList<ItemResult> results;
-            try
+            var ingested = await ingestor.IngestAsync(submissions, context, cancellationToken);
+            if (ingested.Overload is { } overload)
             {
-                results = await ingestor.IngestAsync(submissions, context, cancellationToken);
-            }
-            catch (ServiceOverloadedException ex)
-            {
-                return new AgentIngestResult(records.Count, 0, 0, records.Count, reasons, new Overload(ex.Message, ex.RetryAfter));
+                return new AgentIngestResult(records.Count, 0, 0, records.Count, reasons, overload);
             }
 
+            var results = ingested.Items;
             for (var j = 0; j < results.Count; j++)
             {
                 switch (results[j].Status)
@@ -95,6 +101,3 @@ internal sealed partial class AgentIngestion(EventIngestor ingestor, CortexMetri
 
 /// <summary>What became of an agent's records: counts, the first rejection reasons, or an overloaded sink.</summary>
 internal sealed record AgentIngestResult(int Records, int Accepted, int Rejected, int Failed, IReadOnlyList<string> Reasons, Overload? Overload);
-
-/// <summary>The sink is saturated; the agent should retry after <paramref name="RetryAfter"/>.</summary>
-internal sealed record Overload(string Message, TimeSpan RetryAfter);

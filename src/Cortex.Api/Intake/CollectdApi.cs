@@ -35,15 +35,15 @@ public static class CollectdApi
     {
         var limits = options.Value;
         AgentBody mapped;
-        try
+        using (var body = await RequestBodyReader.ReadAsync(context.Request, limits.MaxBodyBytes, cancellationToken))
         {
-            using var body = await RequestBodyReader.ReadAsync(context.Request, limits.MaxBodyBytes, cancellationToken);
-            mapped = CollectdMapper.Read(body.Span.ToArray(), limits.MaxRecords);
-        }
-        catch (BodyRejectedException ex)
-        {
-            metrics.Rejected(1, ex.Reason);
-            return Problems.Create(ex.StatusCode, ex.Title, ex.Message);
+            if (body.Rejection is { } rejected)
+            {
+                metrics.Rejected(1, rejected.Reason);
+                return Problems.Create(rejected.StatusCode, rejected.Title, rejected.Detail);
+            }
+
+            mapped = CollectdMapper.Read(body.Memory, limits.MaxRecords);
         }
 
         switch (mapped.Failure)

@@ -74,15 +74,15 @@ public static class OtlpApi
 
         TRequest? request;
         string? error;
-        try
+        using (var body = await RequestBodyReader.ReadCheckedMediaTypeAsync(context.Request, limits.MaxBodyBytes, cancellationToken))
         {
-            using var body = await RequestBodyReader.ReadCheckedMediaTypeAsync(context.Request, limits.MaxBodyBytes, cancellationToken);
-            request = OtlpDecoder.Decode(parser, body.Span, encoding, out error);
-        }
-        catch (BodyRejectedException ex)
-        {
-            metrics.Rejected(1, ex.Reason);
-            return Problems.Create(ex.StatusCode, ex.Title, ex.Message);
+            if (body.Rejection is { } rejected)
+            {
+                metrics.Rejected(1, rejected.Reason);
+                return Problems.Create(rejected.StatusCode, rejected.Title, rejected.Detail);
+            }
+
+            request = OtlpDecoder.Decode(parser, body.Memory.Span, encoding, out error);
         }
 
         if (request is null)
