@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Cortex.Api.Events;
 
@@ -13,12 +12,6 @@ namespace Cortex.Api.Intake;
 /// </summary>
 internal sealed class AgentEvent
 {
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = false,
-    };
-
     public required string Source { get; init; }
 
     public required string EventType { get; init; }
@@ -41,7 +34,7 @@ internal sealed class AgentEvent
     public byte[] ToJson()
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("source", Source);

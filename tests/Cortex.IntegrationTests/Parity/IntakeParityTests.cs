@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Cortex.Api.Intake.Otlp.Proto;
 using Google.Protobuf;
@@ -135,13 +134,6 @@ public sealed class IntakeParityTests : IClassFixture<ParityApps>
 
         await AssertProblemAsync(fromAws, HttpStatusCode.BadRequest, "protobuf");
         await ParityApps.AssertSameAsync(fromEmbedded, fromAws);
-    }
-
-    private static ByteArrayContent Protobuf(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        return content;
     }
 
     /// <summary>Lists <paramref name="source"/> in both modes once Aws mode has stored it (through bus, queue and poller).</summary>

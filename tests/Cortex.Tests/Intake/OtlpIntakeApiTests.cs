@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Cortex.Api.Intake.Otlp.Proto;
@@ -239,7 +238,7 @@ public sealed class OtlpIntakeApiTests(CortexApplicationFixture fixture)
         var bytes = Logs(Resource(("host.name", host)), Log("one"), Log("two")).ToByteArray();
         var body = kind == "truncated" ? bytes[..^3] : [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x01];
 
-        var response = await PostAsync("/v1/logs", Protobuf(body));
+        var response = await PostAsync("/v1/logs", Api.Protobuf(body));
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "protobuf");
         Assert.Equal(0, _app.CountStored(host));
@@ -282,7 +281,7 @@ public sealed class OtlpIntakeApiTests(CortexApplicationFixture fixture)
             gzip.Write(new byte[6 * 1024 * 1024]);
         }
 
-        var content = Protobuf(compressed.ToArray());
+        var content = Api.Protobuf(compressed.ToArray());
         content.Headers.ContentEncoding.Add("gzip");
 
         var response = await PostAsync("/v1/logs", content);
@@ -339,14 +338,7 @@ public sealed class OtlpIntakeApiTests(CortexApplicationFixture fixture)
         ResourceLogs = { new ResourceLogs { Resource = resource, ScopeLogs = { new ScopeLogs { LogRecords = { records } } } } },
     };
 
-    private static ByteArrayContent Protobuf(IMessage message) => Protobuf(message.ToByteArray());
-
-    private static ByteArrayContent Protobuf(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
-        return content;
-    }
+    private static ByteArrayContent Protobuf(IMessage message) => Api.Protobuf(message.ToByteArray());
 
     private async Task<HttpResponseMessage> PostAsync(string path, HttpContent content) =>
         await _app.CreateClient("otlp-agent", "events:write").PostAsync(path, content, Cancellation);
