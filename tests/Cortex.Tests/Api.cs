@@ -26,6 +26,14 @@ internal static class Api
         return content;
     }
 
+    /// <summary>A binary protobuf body (OTLP/HTTP).</summary>
+    public static ByteArrayContent Protobuf(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        return content;
+    }
+
     /// <summary>A valid event body; <paramref name="extra"/> is spliced in as more top-level members.</summary>
     public static string Event(string source, string? extra = null, string eventType = "cpu_usage", string data = """{"cpu_percent":87.5}""") =>
         $$"""{"source":{{JsonSerializer.Serialize(source)}},"event_type":"{{eventType}}","data":{{data}}{{(extra is null ? string.Empty : "," + extra)}}}""";

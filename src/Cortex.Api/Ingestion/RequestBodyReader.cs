@@ -20,6 +20,12 @@ internal static class RequestBodyReader
                 "Unsupported media type", "The request body must be JSON: send Content-Type: application/json.");
         }
 
+        return await ReadCheckedMediaTypeAsync(request, maxBytes, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ReadAsync"/>, for a caller that has checked the media type itself (OTLP takes protobuf too).</summary>
+    public static async Task<BodyRead> ReadCheckedMediaTypeAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
         var gzip = false;
         var encoding = request.Headers.ContentEncoding.ToString();
         if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))

@@ -34,6 +34,24 @@ public sealed class SwaggerTests(CortexApplicationFixture fixture)
         Assert.True(paths.TryGetProperty("/health", out _));
     }
 
+    [Theory]
+    [InlineData("/intake/collectd", "application/json")]
+    [InlineData("/v1/logs", "application/x-protobuf")]
+    [InlineData("/v1/logs", "application/json")]
+    [InlineData("/v1/metrics", "application/x-protobuf")]
+    [InlineData("/v1/metrics", "application/json")]
+    public async Task TheAgentEndpointsAreDocumentedWithTheirRequestBodies(string path, string mediaType)
+    {
+        var client = _app.CreateClient();
+
+        var document = await ReadJsonAsync(await client.GetAsync("/swagger/v1/swagger.json", Cancellation));
+
+        var post = document.GetProperty("paths").GetProperty(path).GetProperty("post");
+        Assert.Contains(post.GetProperty("security").EnumerateArray(), r => r.TryGetProperty("Bearer", out _));
+        Assert.False(string.IsNullOrEmpty(post.GetProperty("description").GetString()));
+        Assert.True(post.GetProperty("requestBody").GetProperty("content").GetProperty(mediaType).TryGetProperty("schema", out _));
+    }
+
     [Fact]
     public async Task TheSwaggerUiIsServed()
     {

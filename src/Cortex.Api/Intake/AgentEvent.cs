@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Cortex.Api.Events;
+
+namespace Cortex.Api.Intake;
+
+/// <summary>
+/// An agent's record mapped onto the event contract, written as the JSON a client would POST to
+/// /events, so it is read and validated by exactly the rules of that endpoint.
+/// </summary>
+internal sealed class AgentEvent
+{
+    public required string Source { get; init; }
+
+    public required string EventType { get; init; }
+
+    public string Severity { get; init; } = EventContract.DefaultSeverity;
+
+    /// <summary>Absent: the server's clock at ingestion.</summary>
+    public DateTimeOffset? Timestamp { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public string? Region { get; init; }
+
+    /// <summary>A name-based id, so an agent that sends the same record again does not store it twice.</summary>
+    public Guid? EventId { get; init; }
+
+    /// <summary>Writes the members of the data object.</summary>
+    public required Action<Utf8JsonWriter> WriteData { get; init; }
+
+    public byte[] ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("source", Source);
+            writer.WriteString("event_type", EventType);
+            writer.WriteString("severity", Severity);
+            if (Timestamp is { } timestamp)
+            {
+                writer.WriteString("timestamp", Rfc3339.ToUtcString(timestamp));
+            }
+
+            if (Hostname is not null)
+            {
+                writer.WriteString("hostname", Hostname);
+            }
+
+            if (Region is not null)
+            {
+                writer.WriteString("region", Region);
+            }
+
+            if (EventId is { } id)
+            {
+                writer.WriteString("event_id", id.ToString("D"));
+            }
+
+            writer.WriteStartObject("data");
+            WriteData(writer);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// A UUID (version 8, RFC 9562) from a SHA-256 of the parts that identify a record: the same
+    /// record sent twice gets the same id, and ingestion's idempotency keeps one copy.
+    /// </summary>
+    public static Guid NameBasedId(params ReadOnlySpan<string?> parts)
+    {
+        var text = new StringBuilder();
+        foreach (var part in parts)
+        {
+            text.Append(part?.Length ?? -1).Append(':').Append(part).Append('|');
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
+    }
+}
+
+/// <summary>One record of an agent's request: the event it maps to, or why it cannot be mapped.</summary>
+internal readonly record struct MappedRecord(byte[]? EventJson, string? Problem)
+{
+    public static MappedRecord Mapped(AgentEvent agentEvent)
+    {
+        try
+        {
+            return new(agentEvent.ToJson(), null);
+        }
+        catch (ArgumentException)
+        {
+            // Utf8JsonWriter refuses a string with an unpaired surrogate (OTLP JSON can carry "\ud800").
+            return Unmappable("A string is not valid Unicode text.");
+        }
+    }
+
+    public static MappedRecord Unmappable(string problem) => new(null, problem);
+}
