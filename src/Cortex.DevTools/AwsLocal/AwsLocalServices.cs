@@ -29,7 +29,9 @@ internal static class AwsLocalServices
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(Options.Create(cortex ?? new AwsOptions()));
+        // moto serialises calls and slows down on a busy machine: provisioning waits for it
+        // rather than failing on the product's 5 s EventBridge timeout.
+        services.AddSingleton(Options.Create(cortex ?? new AwsOptions { EventBridgeTimeout = TimeSpan.FromMinutes(1) }));
         services.AddDefaultAWSOptions(EmulatorOptions(endpoint));
         services.AddAWSService<IAmazonDynamoDB>();
         services.AddAWSService<IAmazonSQS>();
