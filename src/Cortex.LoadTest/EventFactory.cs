@@ -13,7 +13,7 @@ namespace Cortex.LoadTest;
 /// </summary>
 public sealed class EventFactory(int seed, Workload workload)
 {
-    private static readonly string[] EventTypes =
+    internal static readonly string[] EventTypes =
         ["cpu_usage", "memory_usage", "disk_io", "network_latency", "network_throughput", "process_count", "uptime", "health_check", "custom"];
 
     private static readonly string[] Severities = ["info", "info", "info", "warning", "critical"];

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Cortex.Api.Intake.Otlp.Proto;
+using Google.Protobuf;
 
 namespace Cortex.LoadTest;
 
@@ -16,11 +18,12 @@ namespace Cortex.LoadTest;
 public sealed class LoadRunner : IDisposable
 {
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
+    private static readonly MediaTypeHeaderValue ProtobufType = new(OtlpLogFactory.ContentType);
 
     private readonly LoadSettings _settings;
     private readonly HttpClient _client;
     private readonly string[] _authorizations;
-    private readonly IReadOnlyList<RequestBody> _bodies;
+    private readonly IReadOnlyList<ILoadBody> _bodies;
     private long _issued;
     private long _inFlight;
 
@@ -40,16 +43,23 @@ public sealed class LoadRunner : IDisposable
         };
         _client = new HttpClient(handler, disposeHandler: true) { Timeout = settings.Timeout };
         _authorizations = settings.Anonymous ? [] : [.. tokens.Select(t => "Bearer " + t)];
-        var batchSize = settings.IsBatch ? settings.BatchSize : 0;
-        _bodies = new EventFactory(settings.Seed, settings.Workload).CreatePool(EventFactory.PoolSizeFor(batchSize), batchSize);
+        if (settings.IsOtlp)
+        {
+            _bodies = new OtlpLogFactory(settings.Seed, settings.Workload).CreatePool(EventFactory.PoolSizeFor(settings.BatchSize), settings.BatchSize);
+        }
+        else
+        {
+            var batchSize = settings.IsBatch ? settings.BatchSize : 0;
+            _bodies = new EventFactory(settings.Seed, settings.Workload).CreatePool(EventFactory.PoolSizeFor(batchSize), batchSize);
+        }
     }
 
     public long InFlight => Volatile.Read(ref _inFlight);
 
     public void Dispose() => _client.Dispose();
 
-    /// <summary>Average size of the JSON sent per request before compression, for the report.</summary>
-    public double AverageJsonBytes => _bodies.Average(b => b.JsonBytes);
+    /// <summary>Average size of the body sent per request before compression, for the report.</summary>
+    public double AverageBodyBytes => _bodies.Average(b => b.UncompressedBytes);
 
     /// <summary>Sends load for the warm-up time and discards what it measured (JIT, connections, caches).</summary>
     public Task WarmupAsync(CancellationToken cancellationToken) =>
@@ -157,7 +167,7 @@ public sealed class LoadRunner : IDisposable
         {
             Content = new ByteArrayContent(body.Content(DateTime.UtcNow, _settings.Gzip)),
         };
-        request.Content.Headers.ContentType = JsonType;
+        request.Content.Headers.ContentType = _settings.IsOtlp ? ProtobufType : JsonType;
         if (_settings.Gzip)
         {
             request.Content.Headers.ContentEncoding.Add("gzip");
@@ -177,7 +187,8 @@ public sealed class LoadRunner : IDisposable
             var content = await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
             var latency = Stopwatch.GetElapsedTime(startTimestamp);
             var status = (int)response.StatusCode;
-            statistics.RecordResponse(status, (long)(latency.Ticks / (TimeSpan.TicksPerMillisecond / 1000.0)), AcceptedEvents(status, body.Events, content));
+            var (accepted, rejected) = _settings.IsOtlp ? OtlpOutcome(status, body.Events, content) : (AcceptedEvents(status, body.Events, content), 0);
+            statistics.RecordResponse(status, (long)(latency.Ticks / (TimeSpan.TicksPerMillisecond / 1000.0)), accepted, rejected);
         }
         catch (TaskCanceledException)
         {
@@ -226,8 +237,33 @@ public sealed class LoadRunner : IDisposable
         return 0;
     }
 
+    /// <summary>
+    /// Records acknowledged and rejected by one OTLP/HTTP response: on 200, all but the
+    /// partial_success's rejected_log_records (those are rejected); otherwise none either way.
+    /// </summary>
+    internal static (int Accepted, int Rejected) OtlpOutcome(int status, int records, ReadOnlySpan<byte> content)
+    {
+        if (status != StatusCodes.Ok)
+        {
+            return (0, 0);
+        }
+
+        try
+        {
+            var response = ExportLogsServiceResponse.Parser.ParseFrom(content);
+            var rejected = (int)Math.Clamp(response.PartialSuccess?.RejectedLogRecords ?? 0, 0, records);
+            return (records - rejected, rejected);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // A 200 without a readable response: the specification says the export succeeded.
+            return (records, 0);
+        }
+    }
+
     private static class StatusCodes
     {
+        public const int Ok = 200;
         public const int Accepted = 202;
         public const int MultiStatus = 207;
     }

@@ -7,9 +7,10 @@ public sealed record LoadSettings
 
     public required Uri Url { get; init; }
 
-    /// <summary>"single" (POST one event) or "batch" (POST a JSON array).</summary>
+    /// <summary>"single" (POST one event), "batch" (POST a JSON array) or "otlp" (POST an OTLP/HTTP protobuf logs export).</summary>
     public string Mode { get; init; } = "single";
 
+    /// <summary>Events per batch request, or log records per OTLP export.</summary>
     public int BatchSize { get; init; } = 100;
 
     /// <summary>How events are spread over agents and time: <see cref="Workload.Fleet"/> (default) or <see cref="Workload.Scattered"/>.</summary>
@@ -41,7 +42,12 @@ public sealed record LoadSettings
 
     public bool IsBatch => string.Equals(Mode, "batch", StringComparison.Ordinal);
 
-    public string EffectivePath => Path ?? (IsBatch ? "/events/batch" : "/events");
+    public bool IsOtlp => string.Equals(Mode, "otlp", StringComparison.Ordinal);
+
+    /// <summary>Events each request carries: the batch size for batch and otlp, 1 for single.</summary>
+    public int EventsPerRequest => IsBatch || IsOtlp ? BatchSize : 1;
+
+    public string EffectivePath => Path ?? (IsOtlp ? "/v1/logs" : IsBatch ? "/events/batch" : "/events");
 
     public Uri Target => new(Url, EffectivePath);
 }

@@ -13,9 +13,9 @@ public static class LoadTestProgram
     public static async Task<int> Main(string[] args)
     {
         var url = new Option<string>("--url") { Description = "Base URL of the Cortex instance.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var mode = new Option<string>("--mode") { Description = "single: POST /events; batch: POST /events/batch.", DefaultValueFactory = _ => "single" };
-        mode.AcceptOnlyFromAmong("single", "batch");
-        var batchSize = new Option<int>("--batch-size") { Description = "Events per batch request.", DefaultValueFactory = _ => 100 };
+        var mode = new Option<string>("--mode") { Description = "single: POST /events; batch: POST /events/batch; otlp: POST /v1/logs, OTLP/HTTP protobuf logs.", DefaultValueFactory = _ => "single" };
+        mode.AcceptOnlyFromAmong("single", "batch", "otlp");
+        var batchSize = new Option<int>("--batch-size") { Description = "Events per batch request, log records per OTLP export.", DefaultValueFactory = _ => 100 };
         var workload = new Option<string>("--workload")
         {
             Description = "How events are spread over 1000 agents and time; timestamps are stamped at send time as now minus each event's age. "
@@ -39,7 +39,7 @@ public static class LoadTestProgram
         };
         var issuer = new Option<string>("--issuer") { DefaultValueFactory = _ => "cortex" };
         var audience = new Option<string>("--audience") { DefaultValueFactory = _ => "cortex-api" };
-        var path = new Option<string?>("--path") { Description = "Request path (default /events or /events/batch)." };
+        var path = new Option<string?>("--path") { Description = "Request path (default /events, /events/batch or /v1/logs)." };
         var anonymous = new Option<bool>("--anonymous") { Description = "Send no token (for a server without auth, such as benchmarks/Cortex.Bare)." };
         var gzip = new Option<bool>("--gzip")
         {

@@ -32,6 +32,11 @@ public static class ReportPrinter
         Row("requests/s", F(report.RequestsPerSecond, "N0"));
         Row("events accepted", report.EventsAccepted.ToString("N0", CultureInfo.InvariantCulture));
         Row("events/s", F(report.EventsPerSecond, "N0"));
+        if (report.EventsRejected > 0)
+        {
+            Row("events rejected in a 200 (OTLP partial_success)", report.EventsRejected.ToString("N0", CultureInfo.InvariantCulture));
+        }
+
         var l = report.LatencyMs;
         Row("latency p50 / p95 / p99 ms", $"{F(l.P50)} / {F(l.P95)} / {F(l.P99)}");
         Row("latency p99.9 / max / mean ms", $"{F(l.P999)} / {F(l.Max)} / {F(l.Mean)}");

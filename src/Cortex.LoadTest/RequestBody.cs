@@ -9,7 +9,7 @@ namespace Cortex.LoadTest;
 /// <see cref="Stamp"/> writes the timestamps into a copy at send time; the pool's bytes never change,
 /// so one body can be stamped by many requests at once.
 /// </summary>
-public sealed class RequestBody
+public sealed class RequestBody : ILoadBody
 {
     /// <summary>Fixed width, 24 characters, so a timestamp is overwritten in place: 2026-11-23T11:30:00.123Z.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
@@ -53,6 +53,8 @@ public sealed class RequestBody
     /// <summary>Size of the JSON sent, before compression (stamping does not change it).</summary>
     public int JsonBytes => _json.Length;
 
+    public int UncompressedBytes => _json.Length;
+
     private static ReadOnlySpan<byte> PlaceholderUtf8 => "0001-01-01T00:00:00.000Z"u8;
 
     /// <summary>
@@ -83,12 +85,12 @@ public sealed class RequestBody
     /// <summary>What a request sends: the body stamped at <paramref name="utcNow"/>, gzip-compressed (fastest level) if asked.</summary>
     public byte[] Content(DateTime utcNow, bool gzip) => gzip ? Gzip(Stamp(utcNow)) : Stamp(utcNow);
 
-    internal static byte[] Gzip(byte[] json)
+    internal static byte[] Gzip(byte[] body)
     {
-        using var output = new MemoryStream((json.Length / 4) + 256);
+        using var output = new MemoryStream((body.Length / 4) + 256);
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
         {
-            gzip.Write(json);
+            gzip.Write(body);
         }
 
         return output.ToArray();

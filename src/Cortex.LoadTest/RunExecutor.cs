@@ -59,7 +59,7 @@ public static class RunExecutor
         var serverEnd = probe.Sample();
         var report = RunReport.From(settings, statistics, elapsed) with
         {
-            AverageJsonBytesPerRequest = Math.Round(runner.AverageJsonBytes, 1),
+            AverageJsonBytesPerRequest = Math.Round(runner.AverageBodyBytes, 1),
             ClientCpuSeconds = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - clientCpuStart).TotalSeconds, 2),
             LoadAverageStart = loadStart,
             LoadAverageEnd = ProcessProbe.LoadAverage(),

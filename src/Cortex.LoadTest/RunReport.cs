@@ -36,6 +36,9 @@ public sealed record RunReport
 
     public required long EventsAccepted { get; init; }
 
+    /// <summary>OTLP records the server answered 200 for but rejected (partial_success); not in <see cref="EventsAccepted"/>.</summary>
+    public long EventsRejected { get; init; }
+
     public required double RequestsPerSecond { get; init; }
 
     public required double EventsPerSecond { get; init; }
@@ -63,7 +66,7 @@ public sealed record RunReport
         Name = settings.Name,
         Url = settings.Target.ToString(),
         Mode = settings.Mode,
-        BatchSize = settings.IsBatch ? settings.BatchSize : 1,
+        BatchSize = settings.EventsPerRequest,
         Workload = settings.Workload.Name,
         WorkloadDescription = settings.Workload.Description,
         Concurrency = settings.Concurrency,
@@ -74,6 +77,7 @@ public sealed record RunReport
         DurationSeconds = Math.Round(elapsed.TotalSeconds, 3),
         Requests = statistics.Requests,
         EventsAccepted = statistics.EventsAccepted,
+        EventsRejected = statistics.EventsRejected,
         RequestsPerSecond = Math.Round(statistics.Requests / Math.Max(elapsed.TotalSeconds, 1e-9), 1),
         EventsPerSecond = Math.Round(statistics.EventsAccepted / Math.Max(elapsed.TotalSeconds, 1e-9), 1),
         LatencyMs = LatencySummary.From(statistics.Latency),

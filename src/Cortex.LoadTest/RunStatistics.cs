@@ -15,6 +15,7 @@ public sealed class RunStatistics
     private long _responses;
     private long _transportErrorCount;
     private long _events;
+    private long _rejected;
 
     /// <summary>The longest latency recorded as itself: one hour. Longer ones are recorded as one hour.</summary>
     public const long HighestLatencyMicroseconds = 3_600_000_000;
@@ -31,6 +32,9 @@ public sealed class RunStatistics
 
     /// <summary>Events the server acknowledged (2xx), counted per item for partial batches.</summary>
     public long EventsAccepted => Volatile.Read(ref _events);
+
+    /// <summary>Events a successful response said were rejected (OTLP partial_success).</summary>
+    public long EventsRejected => Volatile.Read(ref _rejected);
 
     /// <summary>Responses that were not 2xx plus transport errors.</summary>
     public long Errors
@@ -50,9 +54,11 @@ public sealed class RunStatistics
         }
     }
 
-    public void RecordResponse(int statusCode, long latencyMicroseconds, int eventsAccepted)
+    public void RecordResponse(int statusCode, long latencyMicroseconds, int eventsAccepted, int eventsRejected = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(eventsAccepted);
+        ArgumentOutOfRangeException.ThrowIfNegative(eventsRejected);
+        Interlocked.Add(ref _rejected, eventsRejected);
         var slot = statusCode is >= 100 and < 600 ? statusCode : 0;
         Interlocked.Increment(ref _statusCounts[slot]);
         Interlocked.Add(ref _events, eventsAccepted);

@@ -1,6 +1,8 @@
 using System.Text;
+using Cortex.Api.Intake.Otlp.Proto;
 using Cortex.Bare;
 using Cortex.LoadTest;
+using Google.Protobuf;
 
 namespace Cortex.Tests.LoadTest;
 
@@ -49,6 +51,31 @@ public sealed class LoadRunnerTests : IClassFixture<LoadRunnerTests.AppFixture>
 
         Assert.Equal(new Dictionary<int, long> { [202] = 4 }, statistics.StatusCounts());
         Assert.Equal(200, statistics.EventsAccepted);
+    }
+
+    [Fact]
+    public async Task OtlpRunPostsProtobufLogExportsWhoseRecordsAreAllAccepted()
+    {
+        var settings = Settings(mode: "otlp", count: 6) with { BatchSize = 40 };
+        var statistics = new RunStatistics();
+        using var runner = new LoadRunner(settings, Tokens(settings.Concurrency), _app.Server.CreateHandler());
+
+        await runner.RunAsync(statistics, TestContext.Current.CancellationToken);
+
+        Assert.Equal("/v1/logs", settings.Target.AbsolutePath);
+        Assert.Equal(new Dictionary<int, long> { [200] = 6 }, statistics.StatusCounts());
+        Assert.Equal(240, statistics.EventsAccepted);
+        Assert.Equal(0, statistics.EventsRejected);
+    }
+
+    [Fact]
+    public void OtlpOutcomeCountsThePartialSuccessRejectionsApartFromTheAccepted()
+    {
+        var partial = new ExportLogsServiceResponse { PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = 7, ErrorMessage = "too old" } };
+
+        Assert.Equal((93, 7), LoadRunner.OtlpOutcome(200, 100, partial.ToByteArray()));
+        Assert.Equal((100, 0), LoadRunner.OtlpOutcome(200, 100, new ExportLogsServiceResponse().ToByteArray()));
+        Assert.Equal((0, 0), LoadRunner.OtlpOutcome(503, 100, partial.ToByteArray()));
     }
 
     [Fact]
