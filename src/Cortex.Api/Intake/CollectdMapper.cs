@@ -147,7 +147,7 @@ internal static class CollectdMapper
             Source = host,
             EventType = EventTypeFor(plugin),
             Timestamp = timestamp,
-            EventId = AgentEvent.NameBasedId("collectd-values", host, identity[0], identity[1], identity[2], identity[3], timeText),
+            EventId = AgentEvent.NameBasedId(timestamp, "collectd-values", host, identity[0], identity[1], identity[2], identity[3], timeText),
             WriteData = writer =>
             {
                 WriteIdentity(writer, identity);
@@ -216,7 +216,7 @@ internal static class CollectdMapper
             EventType = "health_check",
             Severity = severity,
             Timestamp = timestamp,
-            EventId = AgentEvent.NameBasedId("collectd-notification", host, identity[0], identity[1], identity[2], identity[3], timeText, severityElement.GetString(), message),
+            EventId = AgentEvent.NameBasedId(timestamp, "collectd-notification", host, identity[0], identity[1], identity[2], identity[3], timeText, severityElement.GetString(), message),
             WriteData = writer =>
             {
                 writer.WriteString("message", message);

@@ -68,7 +68,7 @@ internal static class OtlpLogMapper
             Timestamp = timestamp,
             Hostname = resource.Hostname,
             Region = resource.Region,
-            EventId = AgentEvent.NameBasedId("otlp-log", resource.Identity, record.ToByteString().ToBase64()),
+            EventId = AgentEvent.NameBasedId(timestamp, "otlp-log", resource.Identity, record.ToByteString().ToBase64()),
             WriteData = writer =>
             {
                 if (record.Body is not null)

@@ -185,7 +185,7 @@ internal static class OtlpMetricMapper
             Timestamp = timestamp,
             Hostname = resource.Hostname,
             Region = resource.Region,
-            EventId = AgentEvent.NameBasedId("otlp-metric", resource.Identity, metric.Name, point.ToBase64()),
+            EventId = AgentEvent.NameBasedId(timestamp, "otlp-metric", resource.Identity, metric.Name, point.ToBase64()),
             WriteData = writer =>
             {
                 writer.WriteString("metric", metric.Name);
