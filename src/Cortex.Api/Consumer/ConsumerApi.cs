@@ -11,7 +11,6 @@ namespace Cortex.Api.Consumer;
 public static class ConsumerApi
 {
     /// <summary>The adapter's copy of the API Gateway request context; the literal <c>null</c> for non-HTTP events.</summary>
-    public const string RequestContextHeader = "x-amzn-request-context";
 
     /// <summary>The adapter's copy of the Lambda invocation context, with <c>deadline</c> in epoch milliseconds.</summary>
     public const string LambdaContextHeader = "x-amzn-lambda-context";
@@ -80,7 +79,7 @@ public static class ConsumerApi
     /// caller sent: API Gateway requests carry the real context JSON, pass-through events <c>null</c>.
     /// </summary>
     internal static bool IsPassThroughEvent(HttpRequest request) =>
-        request.Headers.TryGetValue(RequestContextHeader, out var values)
+        request.Headers.TryGetValue(ClientAddress.RequestContextHeader, out var values)
         && values.Count == 1
         && string.Equals(values[0]?.Trim(), "null", StringComparison.Ordinal);
 

@@ -15,6 +15,11 @@ public static class ClientAddress
     /// <summary>The adapter's copy of the API Gateway request context; the literal <c>null</c> for non-HTTP events.</summary>
     public const string RequestContextHeader = "x-amzn-request-context";
 
+    /// <summary>True when the request came through API Gateway (a real context, not the adapter's <c>null</c>).</summary>
+    public static bool CarriesApiGatewayContext(HttpRequest request) =>
+        request.Headers.TryGetValue(RequestContextHeader, out var values)
+        && !string.Equals(values.ToString().Trim(), "null", StringComparison.Ordinal);
+
     /// <summary>Sets Connection.RemoteIpAddress to the caller's address when Cortex:Lambda:Enabled is true.</summary>
     public static WebApplication UseCortexClientAddress(this WebApplication app)
     {

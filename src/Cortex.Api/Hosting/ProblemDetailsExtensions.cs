@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Net.Http.Headers;
 
 namespace Cortex.Api.Hosting;
 
@@ -107,11 +106,6 @@ internal sealed class CortexExceptionHandler(
         if (status == StatusCodes.Status500InternalServerError)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
-        }
-
-        if (status == StatusCodes.Status503ServiceUnavailable)
-        {
-            context.Response.Headers[HeaderNames.RetryAfter] = "1";
         }
 
         context.Response.StatusCode = status;

@@ -8,7 +8,6 @@ namespace Cortex.Api.SnapStart;
 public static class SnapStartApi
 {
     // API Gateway sends its request context in this header; the adapter's own requests carry none.
-    private const string RequestContextHeader = "x-amzn-request-context";
 
     /// <summary>
     /// In Lambda: the hook options, and the AWS clients' credentials behind one resettable object.
@@ -54,7 +53,7 @@ public static class SnapStartApi
 
     private static IResult Run(HttpRequest request, Action hook)
     {
-        if (request.Headers.TryGetValue(RequestContextHeader, out var context) && context.ToString() != "null")
+        if (ClientAddress.CarriesApiGatewayContext(request))
         {
             return TypedResults.NotFound();
         }

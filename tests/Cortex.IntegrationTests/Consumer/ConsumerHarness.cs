@@ -104,7 +104,7 @@ internal static class ConsumerHarness
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
-        request.Headers.TryAddWithoutValidation(ConsumerApi.RequestContextHeader, "null");
+        request.Headers.TryAddWithoutValidation(Cortex.Api.Hosting.ClientAddress.RequestContextHeader, "null");
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30).ToUnixTimeMilliseconds();
         request.Headers.TryAddWithoutValidation(ConsumerApi.LambdaContextHeader,
             $$"""{"request_id":"{{Guid.NewGuid()}}","deadline":{{deadline}},"invoked_function_arn":"arn:aws:lambda:us-east-1:123456789012:function:cortex-api"}""");

@@ -286,7 +286,7 @@ public sealed class ConsumerApiTests(LambdaApplicationFixture fixture) : IClassF
         };
         if (requestContext is not null)
         {
-            request.Headers.TryAddWithoutValidation(ConsumerApi.RequestContextHeader, requestContext);
+            request.Headers.TryAddWithoutValidation(Cortex.Api.Hosting.ClientAddress.RequestContextHeader, requestContext);
         }
 
         if (lambdaContext is not null)
