@@ -153,7 +153,7 @@ public sealed class DatabaseFileStartupTests : IDisposable
         {
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO events VALUES ($id, $ts, 'damaged', 'custom', 'info', 9999999999, $document)";
+            insert.CommandText = "INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document) VALUES ($id, $ts, 'damaged', 'custom', 'info', 9999999999, $document)";
             insert.Parameters.AddWithValue("$id", Guid.CreateVersion7().ToByteArray(bigEndian: true));
             insert.Parameters.AddWithValue("$ts", 1_790_000_000_000L + i);
             insert.Parameters.AddWithValue("$document", $$"""{"padding":"{{new string('x', 200)}}"}""");

@@ -80,8 +80,9 @@ internal static class SqliteEventQueries
     /// <para>
     /// Read newest first, SQLite sorts one second of keys at a time from the index alone ("USE
     /// TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY") in the subquery <c>k</c>, which runs as a
-    /// co-routine because of its <c>LIMIT -1</c>. Rows are then fetched by primary key in that
-    /// order, only as far as the page needs: <c>CROSS JOIN</c> keeps <c>k</c> the outer loop.
+    /// co-routine because of its <c>LIMIT -1</c>. Rows are then fetched by rowid (<c>seq</c>, which
+    /// every index entry carries) in that order, only as far as the page needs: <c>CROSS JOIN</c>
+    /// keeps <c>k</c> the outer loop.
     /// (An ORDER BY on the outer query would sort the type's whole range instead.) The bounds on
     /// <c>ts_ms / 1000</c> only let the index seek: they hold for every row the exact bounds keep.
     /// </para>
@@ -93,10 +94,10 @@ internal static class SqliteEventQueries
             + (query.After is null ? string.Empty : " AND ts_ms / 1000 <= $after_ts / 1000");
         return $"""
             SELECT e.document, k.ts_ms, k.event_id
-            FROM (SELECT event_id, ts_ms FROM events INDEXED BY ix_events_type_second
+            FROM (SELECT seq, event_id, ts_ms FROM events INDEXED BY ix_events_type_second
                   WHERE event_type = {typeParameter}{seconds}{KeyFilters(query)}
                   ORDER BY ts_ms / 1000 DESC, ts_ms DESC, event_id DESC LIMIT -1) AS k
-            CROSS JOIN events AS e ON e.event_id = k.event_id
+            CROSS JOIN events AS e ON e.seq = k.seq
             WHERE 1{RowFilters(query, "e.")}
             LIMIT $limit
             """;

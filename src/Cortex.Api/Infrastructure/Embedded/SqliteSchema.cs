@@ -5,7 +5,8 @@ namespace Cortex.Api.Infrastructure.Embedded;
 
 /// <summary>
 /// The tables and indexes, and how a file is brought to this build's version. The version is
-/// kept in <c>PRAGMA user_version</c>: 0 on a file without tables, then 1 for the schema below.
+/// kept in <c>PRAGMA user_version</c>: 0 on a file without tables, then 1 for the first schema
+/// below; a new file is created at version 1 and migrated like an old one.
 /// A later version adds one migration to <see cref="Current"/>: the statements that take a file
 /// from the version before it. A file with a version this build does not know is refused.
 /// </summary>
@@ -32,6 +33,34 @@ internal sealed class SqliteSchema
         CREATE INDEX ix_events_expiry ON events (expires_at);
         """;
 
+    /// <summary>
+    /// Version 2: rows are kept in the order they were stored (<c>seq</c>, SQLite's rowid), and
+    /// the event id moves to a unique index. Keyed by event id, the table put each row where its
+    /// id sorts: ids that agents derive from a record's time (or that clients choose) land seconds
+    /// apart, so every commit rewrote a page of whole documents per event; now they rewrite a page
+    /// of the small id index, and documents are appended (docs/performance.md).
+    /// </summary>
+    private const string VersionTwo = """
+        CREATE TABLE events_by_seq (
+            seq        INTEGER PRIMARY KEY,
+            event_id   BLOB    NOT NULL,
+            ts_ms      INTEGER NOT NULL,
+            source     TEXT    NOT NULL,
+            event_type TEXT    NOT NULL,
+            severity   TEXT    NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL
+        );
+        INSERT INTO events_by_seq (event_id, ts_ms, source, event_type, severity, expires_at, document)
+            SELECT event_id, ts_ms, source, event_type, severity, expires_at, document FROM events ORDER BY ts_ms, event_id;
+        DROP TABLE events;
+        ALTER TABLE events_by_seq RENAME TO events;
+        CREATE UNIQUE INDEX ix_events_id ON events (event_id);
+        CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+        CREATE INDEX ix_events_type_second ON events (event_type, ts_ms / 1000, event_id, ts_ms);
+        CREATE INDEX ix_events_expiry ON events (expires_at);
+        """;
+
     private readonly IReadOnlyList<string> _migrations;
 
     /// <param name="migrations">The statements that take version 1 to 2, 2 to 3, and so on.</param>
@@ -41,7 +70,7 @@ internal sealed class SqliteSchema
     }
 
     /// <summary>This build's schema.</summary>
-    public static SqliteSchema Current { get; } = new([]);
+    public static SqliteSchema Current { get; } = new([VersionTwo]);
 
     public int Version => 1 + _migrations.Count;
 

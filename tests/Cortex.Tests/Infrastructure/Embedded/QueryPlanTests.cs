@@ -20,7 +20,7 @@ public sealed class QueryPlanTests : IDisposable
 
     [Theory]
     [MemberData(nameof(TypeQueries))]
-    public async Task AQueryByTypeSortsOneSecondOfIndexKeysAtATimeAndFetchesRowsByPrimaryKey(string shape)
+    public async Task AQueryByTypeSortsOneSecondOfIndexKeysAtATimeAndFetchesRowsByRowid(string shape)
     {
         var plan = await PlanAsync(shape == "plain"
             ? new EventQuery(null, "disk_io", null, null, null, 100, null)
@@ -29,7 +29,7 @@ public sealed class QueryPlanTests : IDisposable
         Assert.Contains(plan, line => line.Contains("CO-ROUTINE k", StringComparison.Ordinal));
         Assert.Contains(plan, line => line.Contains("SEARCH events USING COVERING INDEX ix_events_type_second (event_type=?", StringComparison.Ordinal));
         Assert.Contains(plan, line => line.Contains("USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY", StringComparison.Ordinal));
-        Assert.Contains(plan, line => line.Contains("SEARCH e USING PRIMARY KEY (event_id=?)", StringComparison.Ordinal));
+        Assert.Contains(plan, line => line.Contains("SEARCH e USING INTEGER PRIMARY KEY (rowid=?)", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, line => line.Contains("USE TEMP B-TREE FOR ORDER BY", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, line => line.Contains("SCAN events", StringComparison.Ordinal));
         if (shape == "filtered")

@@ -57,7 +57,7 @@ public sealed class SqliteIntegrityCheckTests : IDisposable
         using var insert = connection.CreateCommand();
         insert.CommandText = """
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
-            INSERT INTO events SELECT randomblob(16), 1790000000000 + i, 'source-' || (i % 100), 'custom', 'info', 9999999999, printf('{"padding":"%.300c"}', 'x') FROM n;
+            INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document) SELECT randomblob(16), 1790000000000 + i, 'source-' || (i % 100), 'custom', 'info', 9999999999, printf('{"padding":"%.300c"}', 'x') FROM n;
             """;
         insert.Parameters.AddWithValue("$rows", rows);
         insert.ExecuteNonQuery();

@@ -17,14 +17,14 @@ public sealed class SqliteSchemaTests : IDisposable
     private string DatabasePath => Path.Combine(_directory, "cortex.db");
 
     [Fact]
-    public async Task ANewFileStoresEventIdsAsSixteenBytesAndDocumentsAsTextAtVersionOne()
+    public async Task ANewFileStoresEventIdsAsSixteenBytesAndDocumentsAsTextAtTheCurrentVersion()
     {
         using var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath });
         using var client = app.CreateClient("fresh-writer");
         var eventId = await PostAcceptedAsync(client, Event(Unique("fresh")));
 
         using var connection = Open();
-        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal((long)SqliteSchema.Current.Version, Scalar(connection, "PRAGMA user_version;"));
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT event_id FROM events";
         var stored = Assert.IsType<byte[]>(command.ExecuteScalar());
@@ -59,8 +59,8 @@ public sealed class SqliteSchemaTests : IDisposable
     [Fact]
     public void AMigrationTakesAnOlderFileToTheNextVersionAndKeepsItsRows()
     {
-        Apply(SqliteSchema.Current);
-        Execute("INSERT INTO events VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');");
+        Apply(VersionOne);
+        Execute(InsertOne);
         var next = new SqliteSchema(["ALTER TABLE events ADD COLUMN note TEXT;"]);
 
         Apply(next);
@@ -74,7 +74,7 @@ public sealed class SqliteSchemaTests : IDisposable
     [Fact]
     public void AFailingMigrationLeavesTheFileAtItsVersionWithNothingChanged()
     {
-        Apply(SqliteSchema.Current);
+        Apply(VersionOne);
         var broken = new SqliteSchema(["ALTER TABLE events ADD COLUMN note TEXT;", "INSERT INTO no_such_table VALUES (1);"]);
 
         Assert.Throws<SqliteException>(() => Apply(broken));
@@ -88,13 +88,55 @@ public sealed class SqliteSchemaTests : IDisposable
     public void ApplyingTheCurrentSchemaTwiceChangesNothing()
     {
         Apply(SqliteSchema.Current);
-        Execute("INSERT INTO events VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');");
+        Execute(InsertOne);
 
         Apply(SqliteSchema.Current);
 
         using var connection = Open();
-        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal((long)SqliteSchema.Current.Version, Scalar(connection, "PRAGMA user_version;"));
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
+    }
+
+    [Fact]
+    public async Task AVersionOneFileIsMigratedWithItsEventsReadableByIdAndByListingAndFirstWriteStillWins()
+    {
+        var source = Unique("migrated");
+        string eventId;
+        using (var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath }))
+        {
+            using var client = app.CreateClient("migrating-writer");
+            eventId = await PostAcceptedAsync(client, Event(source));
+        }
+
+        // Put the file back into version 1's layout, with the event in it.
+        SqliteConnection.ClearAllPools();
+        Execute("""
+            CREATE TABLE v1 (event_id BLOB NOT NULL PRIMARY KEY, ts_ms INTEGER NOT NULL, source TEXT NOT NULL, event_type TEXT NOT NULL,
+                severity TEXT NOT NULL, expires_at INTEGER NOT NULL, document TEXT NOT NULL) WITHOUT ROWID;
+            INSERT INTO v1 SELECT event_id, ts_ms, source, event_type, severity, expires_at, document FROM events;
+            DROP TABLE events;
+            ALTER TABLE v1 RENAME TO events;
+            CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
+            CREATE INDEX ix_events_type_second ON events (event_type, ts_ms / 1000, event_id, ts_ms);
+            CREATE INDEX ix_events_expiry ON events (expires_at);
+            PRAGMA user_version=1;
+            """);
+
+        using (var app = new CortexApplication(new Dictionary<string, string?> { ["Cortex:Embedded:DatabasePath"] = DatabasePath }))
+        {
+            using var client = app.CreateClient("migrated-reader");
+            var stored = await GetEventAsync(client, eventId);
+            Assert.Equal(source, stored.GetProperty("source").GetString());
+            var listed = await ListBySourceAsync(client, source);
+            Assert.Contains(eventId, listed.ToString(), StringComparison.Ordinal);
+            await PostAcceptedAsync(client, Event(source, extra: $"\"event_id\":\"{eventId}\"", data: """{"cpu_percent":1}"""));
+            Assert.Equal(87.5, (await GetEventAsync(client, eventId)).GetProperty("data").GetProperty("cpu_percent").GetDouble());
+        }
+
+        using var connection = Open();
+        Assert.Equal((long)SqliteSchema.Current.Version, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_id';"));
     }
 
     public void Dispose()
@@ -102,6 +144,12 @@ public sealed class SqliteSchemaTests : IDisposable
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
+
+    /// <summary>The first schema: what a file written by a build before the migrations holds.</summary>
+    private static SqliteSchema VersionOne => new([]);
+
+    private const string InsertOne =
+        "INSERT INTO events (event_id, ts_ms, source, event_type, severity, expires_at, document) VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');";
 
     private void Apply(SqliteSchema schema)
     {
