@@ -42,8 +42,20 @@ internal static class EventDataReader
         }
     }
 
-    /// <summary>Copies the data object token by token, checking keys, depth and numbers.</summary>
-    private static void CopyData(ref Utf8JsonReader reader, Utf8JsonWriter writer, EventSubmission submission)
+    /// <summary>
+    /// Checks a data object that Cortex wrote itself (an agent's record mapped onto an event) by
+    /// the rules <see cref="ReadData"/> applies to a client's: keys, depth and numbers. Problems
+    /// are added to <paramref name="submission"/> exactly as reading them from a request would.
+    /// </summary>
+    internal static void CheckData(ReadOnlySpan<byte> data, EventSubmission submission)
+    {
+        var reader = new Utf8JsonReader(data, StrictJson.ReaderOptions);
+        reader.Read();
+        CopyData(ref reader, writer: null, submission);
+    }
+
+    /// <summary>Copies the data object token by token (or, without a writer, only reads it), checking keys, depth and numbers.</summary>
+    private static void CopyData(ref Utf8JsonReader reader, Utf8JsonWriter? writer, EventSubmission submission)
     {
         var baseDepth = reader.CurrentDepth;
         var keys = new Stack<HashSet<string>>();
@@ -59,25 +71,25 @@ internal static class EventDataReader
     }
 
     private static void CopyToken(
-        ref Utf8JsonReader reader, Utf8JsonWriter writer, EventSubmission submission, Stack<HashSet<string>> keys, int baseDepth)
+        ref Utf8JsonReader reader, Utf8JsonWriter? writer, EventSubmission submission, Stack<HashSet<string>> keys, int baseDepth)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
                 CheckDepth(ref reader, baseDepth, submission);
                 keys.Push(new HashSet<string>(StringComparer.Ordinal));
-                writer.WriteStartObject();
+                writer?.WriteStartObject();
                 break;
             case JsonTokenType.EndObject:
                 keys.Pop();
-                writer.WriteEndObject();
+                writer?.WriteEndObject();
                 break;
             case JsonTokenType.StartArray:
                 CheckDepth(ref reader, baseDepth, submission);
-                writer.WriteStartArray();
+                writer?.WriteStartArray();
                 break;
             case JsonTokenType.EndArray:
-                writer.WriteEndArray();
+                writer?.WriteEndArray();
                 break;
             case JsonTokenType.PropertyName:
                 var name = reader.GetString()!;
@@ -86,10 +98,10 @@ internal static class EventDataReader
                     throw StrictJson.DuplicateKey(name);
                 }
 
-                writer.WritePropertyName(name);
+                writer?.WritePropertyName(name);
                 break;
             case JsonTokenType.String:
-                writer.WriteStringValue(reader.GetString());
+                writer?.WriteStringValue(reader.GetString());
                 break;
             case JsonTokenType.Number:
                 var number = reader.ValueSpan;
@@ -100,16 +112,16 @@ internal static class EventDataReader
                 }
 
                 // The number's own text, so 87.5 stays 87.5 and 1.10 stays 1.10.
-                writer.WriteRawValue(number, skipInputValidation: true);
+                writer?.WriteRawValue(number, skipInputValidation: true);
                 break;
             case JsonTokenType.True:
-                writer.WriteBooleanValue(true);
+                writer?.WriteBooleanValue(true);
                 break;
             case JsonTokenType.False:
-                writer.WriteBooleanValue(false);
+                writer?.WriteBooleanValue(false);
                 break;
             case JsonTokenType.Null:
-                writer.WriteNullValue();
+                writer?.WriteNullValue();
                 break;
             default:
                 break;

@@ -6,8 +6,9 @@ using Cortex.Api.Ports;
 namespace Cortex.Api.Intake;
 
 /// <summary>
-/// Hands an agent's mapped records to the ingestion path of POST /events/batch: each event is
-/// read by <see cref="EventReader"/> and validated and published by <see cref="EventIngestor"/>,
+/// Hands an agent's mapped records to the ingestion path of POST /events/batch: each record is
+/// built as the submission <see cref="EventReader"/> would read from its JSON
+/// (<see cref="AgentEvent.ToSubmission"/>) and validated and published by <see cref="EventIngestor"/>,
 /// so an agent's event is held to exactly the rules of a client's. Records that could not be
 /// mapped, or that ingestion rejects, are counted and logged, never stored in part.
 /// </summary>
@@ -25,19 +26,10 @@ internal sealed partial class AgentIngestion(EventIngestor ingestor, CortexMetri
         var unmappable = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            if (records[i].Problem is { } problem)
+            if (records[i].Submission is not { } submission)
             {
                 unmappable++;
-                AddReason(reasons, i, problem);
-                continue;
-            }
-
-            var read = EventReader.ReadSingle(records[i].EventJson);
-            if (read.Value is not { } submission)
-            {
-                // The mapped JSON is written by AgentEvent; a read failure here is a mapping fault, kept per record.
-                unmappable++;
-                AddReason(reasons, i, read.Error ?? "The mapped event could not be read.");
+                AddReason(reasons, i, records[i].Problem ?? "The record could not be mapped.");
                 continue;
             }
 

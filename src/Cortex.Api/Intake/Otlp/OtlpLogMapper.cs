@@ -1,6 +1,5 @@
 using Cortex.Api.Events;
 using Cortex.Api.Intake.Otlp.Proto;
-using Google.Protobuf;
 
 namespace Cortex.Api.Intake.Otlp;
 
@@ -68,7 +67,7 @@ internal static class OtlpLogMapper
             Timestamp = timestamp,
             Hostname = resource.Hostname,
             Region = resource.Region,
-            EventId = AgentEvent.NameBasedId(timestamp, "otlp-log", resource.Identity, record.ToByteString().ToBase64()),
+            EventId = OtlpValues.ItemId(timestamp, "otlp-log", resource, metricName: null, record),
             WriteData = writer =>
             {
                 if (record.Body is not null)

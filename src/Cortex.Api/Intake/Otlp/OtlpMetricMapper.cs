@@ -129,7 +129,7 @@ internal static class OtlpMetricMapper
             return MappedRecord.Unmappable($"metric {metric.Name}: a data point's value is not a finite number.");
         }
 
-        return Map(resource, metric, point.TimeUnixNano, point.Attributes, point.ToByteString(), writer =>
+        return Map(resource, metric, point.TimeUnixNano, point.Attributes, point, writer =>
         {
             writer.WritePropertyName("value");
             if (point.ValueCase == NumberDataPoint.ValueOneofCase.AsInt)
@@ -144,7 +144,7 @@ internal static class OtlpMetricMapper
     }
 
     private static MappedRecord MapHistogram(OtlpResource resource, Metric metric, HistogramDataPoint point) =>
-        Map(resource, metric, point.TimeUnixNano, point.Attributes, point.ToByteString(), writer =>
+        Map(resource, metric, point.TimeUnixNano, point.Attributes, point, writer =>
         {
             writer.WriteNumber("count", point.Count);
             if (point.HasSum)
@@ -171,7 +171,7 @@ internal static class OtlpMetricMapper
 
     private static MappedRecord Map(
         OtlpResource resource, Metric metric, ulong timeUnixNano, Google.Protobuf.Collections.RepeatedField<KeyValue> attributes,
-        ByteString point, Action<System.Text.Json.Utf8JsonWriter> writeValue)
+        IMessage point, Action<System.Text.Json.Utf8JsonWriter> writeValue)
     {
         if (!OtlpValues.TryTimestamp(timeUnixNano, out var timestamp))
         {
@@ -185,7 +185,7 @@ internal static class OtlpMetricMapper
             Timestamp = timestamp,
             Hostname = resource.Hostname,
             Region = resource.Region,
-            EventId = AgentEvent.NameBasedId(timestamp, "otlp-metric", resource.Identity, metric.Name, point.ToBase64()),
+            EventId = OtlpValues.ItemId(timestamp, "otlp-metric", resource, metric.Name, point),
             WriteData = writer =>
             {
                 writer.WriteString("metric", metric.Name);

@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Cortex.Api.Intake.Otlp.Proto;
 using Google.Protobuf;
@@ -105,6 +109,37 @@ internal static class OtlpValues
         return true;
     }
 
+    /// <summary>
+    /// The name-based id of a log record or data point: a SHA-256 over its kind, its resource's
+    /// digest, the metric's name for a data point, and its own protobuf encoding, with the item's
+    /// time in the first 48 bits (<see cref="AgentEvent.NameBasedId(DateTimeOffset?, ReadOnlySpan{byte})"/>).
+    /// The same item sent again, in either encoding, gets the same id.
+    /// </summary>
+    public static Guid ItemId(DateTimeOffset? time, string kind, OtlpResource resource, string? metricName, IMessage item)
+    {
+        var itemSize = item.CalculateSize();
+        var metricNameSize = metricName is null ? 0 : Encoding.UTF8.GetByteCount(metricName);
+        var nameSize = Encoding.UTF8.GetByteCount(kind) + 1 + resource.Digest.Length + sizeof(int) + metricNameSize + itemSize;
+        var rented = ArrayPool<byte>.Shared.Rent(nameSize);
+        try
+        {
+            var name = rented.AsSpan(0, nameSize);
+            var at = Encoding.UTF8.GetBytes(kind, name);
+            name[at++] = 0;
+            resource.Digest.CopyTo(name[at..]);
+            at += resource.Digest.Length;
+            BinaryPrimitives.WriteInt32BigEndian(name[at..], metricNameSize);
+            at += sizeof(int);
+            at += metricName is null ? 0 : Encoding.UTF8.GetBytes(metricName, name[at..]);
+            item.WriteTo(name[at..]);
+            return AgentEvent.NameBasedId(time, name);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     public static string Nanos(ulong unixNano) => unixNano.ToString(CultureInfo.InvariantCulture);
 }
 
@@ -118,7 +153,7 @@ internal sealed class OtlpResource
         Hostname = OtlpValues.StringAttribute(attributes, "host.name");
         Source = Hostname ?? OtlpValues.StringAttribute(attributes, "service.name") ?? "otlp";
         Region = OtlpValues.StringAttribute(attributes, "cloud.region");
-        Identity = resource?.ToByteString().ToBase64() ?? string.Empty;
+        Digest = SHA256.HashData(resource?.ToByteArray() ?? []);
     }
 
     public RepeatedField<KeyValue> Attributes { get; }
@@ -129,8 +164,8 @@ internal sealed class OtlpResource
 
     public string? Region { get; }
 
-    /// <summary>The resource's encoding, part of each record's name-based id.</summary>
-    public string Identity { get; }
+    /// <summary>A SHA-256 of the resource's encoding, part of each record's name-based id.</summary>
+    public byte[] Digest { get; }
 
     public static OtlpResource From(Resource? resource) => new(resource);
 }
