@@ -1,10 +1,13 @@
-# Key design (DESIGN.md section 7): keyed by the event id alone, so a client retry cannot create a
-# second item; three GSIs (by source, by type shard, by time shard) sort on ts_id, and the type and
-# time indexes are write-sharded. Names and keys come from resources.json (table.*).
+# Key design (docs/dynamodb.md): items sit in write-sharded time partitions (pk = shard, ts_id =
+# timestamp#id) at a key the event id alone gives, so a read by id is one GetItem and a conditional
+# put makes the first write win; one GSI (by-source, sharded per source) serves source listings.
+# An item plus one index entry: 2 write units per event up to 1 KB. Names and keys come from
+# resources.json (table.*).
 resource "aws_dynamodb_table" "events" {
   name                        = local.names.table
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = local.table.hash_key
+  range_key                   = local.table.range_key
   deletion_protection_enabled = var.table_deletion_protection
 
   dynamic "attribute" {
@@ -18,10 +21,11 @@ resource "aws_dynamodb_table" "events" {
   dynamic "global_secondary_index" {
     for_each = { for index in local.table.global_secondary_indexes : index.name => index }
     content {
-      name            = global_secondary_index.value.name
-      hash_key        = global_secondary_index.value.hash_key
-      range_key       = global_secondary_index.value.range_key
-      projection_type = global_secondary_index.value.projection
+      name               = global_secondary_index.value.name
+      hash_key           = global_secondary_index.value.hash_key
+      range_key          = global_secondary_index.value.range_key
+      projection_type    = global_secondary_index.value.projection
+      non_key_attributes = try(global_secondary_index.value.non_key_attributes, null)
     }
   }
 

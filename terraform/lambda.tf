@@ -32,6 +32,7 @@ locals {
     Cortex__Aws__DeadLetterQueueUrl                 = aws_sqs_queue.events_dlq.url
     Cortex__Aws__TableName                          = aws_dynamodb_table.events.name
     Cortex__Aws__WriteShards                        = tostring(local.table.write_shards)
+    Cortex__Aws__SourceShards                       = tostring(local.table.source_shards)
     Cortex__Aws__EventSourcePrefix                  = local.resources.event_source_prefix
     Cortex__Aws__Poller__Enabled                    = "false"
     # The app reads the key from this SecureString at startup: it is in neither the function's

@@ -70,6 +70,7 @@ output "app_environment" {
     Cortex__Aws__DeadLetterQueueUrl   = aws_sqs_queue.events_dlq.url
     Cortex__Aws__TableName            = aws_dynamodb_table.events.name
     Cortex__Aws__WriteShards          = tostring(local.table.write_shards)
+    Cortex__Aws__SourceShards         = tostring(local.table.source_shards)
     Cortex__Aws__EventSourcePrefix    = local.resources.event_source_prefix
     Cortex__Auth__SigningKeyParameter = local.signing_key_parameter
   }

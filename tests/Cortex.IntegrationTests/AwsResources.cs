@@ -39,6 +39,7 @@ public sealed class AwsResources(AwsEmulator emulator) : IAsyncLifetime
         DeadLetterQueueUrl = Provisioned.DeadLetterQueueUrl,
         TableName = Definition.TableName,
         WriteShards = Definition.WriteShards,
+        SourceShards = Definition.SourceShards,
         EventSourcePrefix = Definition.EventSourcePrefix,
 
         // moto delivers an event through a rule in about 0.4 s and serialises calls: 10 entries take seconds.

@@ -118,7 +118,8 @@ internal sealed class EventIngestor(
         var timestamp = Rfc3339.TruncateToMilliseconds(s.Timestamp ?? now);
         return new TelemetryEvent
         {
-            EventId = s.EventId ?? Uuid7.New(now),
+            // The id starts with the event's own millisecond: the DynamoDB store keys the item by it (docs/dynamodb.md).
+            EventId = s.EventId ?? Uuid7.New(timestamp),
             Source = s.Source!,
             EventType = s.EventType!,
             Severity = s.Severity ?? EventContract.DefaultSeverity,

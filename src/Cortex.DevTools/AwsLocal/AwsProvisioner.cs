@@ -144,7 +144,7 @@ internal sealed class AwsProvisioner(IAmazonDynamoDB dynamo, IAmazonSQS sqs, Eve
                 {
                     TableName = definition.TableName,
                     BillingMode = BillingMode.PAY_PER_REQUEST,
-                    KeySchema = [new KeySchemaElement(definition.HashKey, KeyType.HASH)],
+                    KeySchema = [new KeySchemaElement(definition.HashKey, KeyType.HASH), new KeySchemaElement(definition.RangeKey, KeyType.RANGE)],
                     AttributeDefinitions = [.. definition.Attributes.Select(a => new AttributeDefinition(a.Key, new ScalarAttributeType(a.Value)))],
                     GlobalSecondaryIndexes =
                     [
@@ -152,7 +152,11 @@ internal sealed class AwsProvisioner(IAmazonDynamoDB dynamo, IAmazonSQS sqs, Eve
                         {
                             IndexName = i.Name,
                             KeySchema = [new KeySchemaElement(i.HashKey, KeyType.HASH), new KeySchemaElement(i.RangeKey, KeyType.RANGE)],
-                            Projection = new Projection { ProjectionType = new ProjectionType(i.Projection) },
+                            Projection = new Projection
+                            {
+                                ProjectionType = new ProjectionType(i.Projection),
+                                NonKeyAttributes = i.NonKeyAttributes.Count > 0 ? [.. i.NonKeyAttributes] : null,
+                            },
                         }),
                     ],
                 },

@@ -39,9 +39,13 @@ internal sealed record AwsResourceDefinition
 
     public required string HashKey { get; init; }
 
+    public required string RangeKey { get; init; }
+
     public required string TtlAttribute { get; init; }
 
     public required int WriteShards { get; init; }
+
+    public required int SourceShards { get; init; }
 
     public required IReadOnlyDictionary<string, string> Attributes { get; init; }
 
@@ -70,13 +74,16 @@ internal sealed record AwsResourceDefinition
             ToSqsTargetDeadLetterQueueName = Text(root["rule_target_dead_letter_queues"]!["to_sqs"]),
             TableName = Text(table["name"]),
             HashKey = Text(table["hash_key"]),
+            RangeKey = Text(table["range_key"]),
             TtlAttribute = Text(table["ttl_attribute"]),
             WriteShards = table["write_shards"]!.GetValue<int>(),
+            SourceShards = table["source_shards"]!.GetValue<int>(),
             Attributes = table["attributes"]!.AsObject().ToDictionary(p => p.Key, p => Text(p.Value), StringComparer.Ordinal),
             Indexes =
             [
                 .. table["global_secondary_indexes"]!.AsArray().Select(i => new IndexDefinition(
-                    Text(i!["name"]), Text(i["hash_key"]), Text(i["range_key"]), Text(i["projection"]))),
+                    Text(i!["name"]), Text(i["hash_key"]), Text(i["range_key"]), Text(i["projection"]),
+                    [.. i["non_key_attributes"]?.AsArray().Select(Text) ?? []])),
             ],
         };
     }
@@ -114,7 +121,7 @@ internal sealed record AwsResourceDefinition
         node?.GetValue<string>() ?? throw new InvalidDataException($"A required field of {RelativePath} is missing.");
 }
 
-internal sealed record IndexDefinition(string Name, string HashKey, string RangeKey, string Projection);
+internal sealed record IndexDefinition(string Name, string HashKey, string RangeKey, string Projection, IReadOnlyList<string> NonKeyAttributes);
 
 /// <summary>What provisioning created: the names and addresses the app's configuration needs.</summary>
 internal sealed record ProvisionedResources(
@@ -128,6 +135,7 @@ internal sealed record ProvisionedResources(
         ["Cortex:Aws:DeadLetterQueueUrl"] = DeadLetterQueueUrl,
         ["Cortex:Aws:TableName"] = Definition.TableName,
         ["Cortex:Aws:WriteShards"] = Definition.WriteShards.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Cortex:Aws:SourceShards"] = Definition.SourceShards.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Cortex:Aws:EventSourcePrefix"] = Definition.EventSourcePrefix,
     };
 }

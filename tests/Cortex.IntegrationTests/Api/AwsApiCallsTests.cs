@@ -19,7 +19,8 @@ public sealed class AwsApiCallsCollection;
 /// <summary>
 /// Counts the AWS API calls the app makes per event on each path (docs/performance.md, "AWS API
 /// calls per 1,000 events"). Alone in its collection: the counter sees every call of the process.
-/// Asserts the call pattern (batching, one write per event), never timings.
+/// Asserts the call pattern (batching, one write per event) and the cost per million events
+/// computed from the calls and their bodies with the dated <see cref="AwsPriceList"/>, never timings.
 /// </summary>
 [Collection(nameof(AwsApiCallsCollection))]
 public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
@@ -47,16 +48,19 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         var client = factory.CreateAuthorizedClient("agent-calls");
         using var counter = new AwsCallCounter(_aws.Emulator.Endpoint);
         var source = "calls-" + Guid.NewGuid().ToString("N")[..8];
-        var shards = factory.Services.GetRequiredService<IOptions<AwsOptions>>().Value.WriteShards;
+        var options = factory.Services.GetRequiredService<IOptions<AwsOptions>>().Value;
+        var shards = options.WriteShards;
         counter.Take();
 
         // Ingestion, one event per request.
-        for (var i = 0; i < Singles; i++)
+        var singleBodies = Enumerable.Range(0, Singles).Select(i => RoundTrip.Event(source, i)).ToList();
+        foreach (var body in singleBodies)
         {
-            await PostAsync(client, "/events", RoundTrip.Event(source, i));
+            await PostAsync(client, "/events", body);
         }
 
         var singles = Record(counter.Take(), "POST /events, 1 event per request", Singles);
+        var singleCalls = counter.TakenBodies;
 
         // The in-process poller consuming them: receive, PutItem each, delete the batch.
         await WaitForQueuedAsync(Singles);
@@ -71,6 +75,7 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         }
 
         var polled = Record(counter.Take(), "consumer: in-process poller (10 per receive at most)", Singles);
+        var polledWrites = counter.TakenBodies;
 
         // Ingestion in one request of 10, then the Lambda pass-through consuming them; the receive
         // and delete are the event source mapping's, made here as Lambda would, so not counted.
@@ -80,6 +85,7 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         counter.Take();
         var invocation = await ConsumerHarness.PostPassThroughAsync(client, LambdaSqsEvents.Create(messages, _aws.Provisioned.QueueArn));
         var lambda = Record(counter.Take(), "consumer: Lambda pass-through (SQS calls are the event source mapping's)", messages.Count);
+        var lambdaWrites = counter.TakenBodies;
         Assert.Empty(ConsumerHarness.ReadFailures(await invocation.Content.ReadAsStringAsync(Cancellation)));
         await _aws.Sqs.DeleteMessageBatchAsync(_aws.QueueUrl,
             [.. messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))], Cancellation);
@@ -88,8 +94,10 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         // in about 0.4 s; PutEvents itself is what is counted.
         await RemoveRuleTargetsAsync();
         counter.Take();
-        await PostAsync(client, "/events/batch", "[" + string.Join(",", Enumerable.Range(0, BatchSize).Select(i => RoundTrip.Event(source + "-big", i))) + "]");
+        var batchBody = "[" + string.Join(",", Enumerable.Range(0, BatchSize).Select(i => RoundTrip.Event(source + "-big", i))) + "]";
+        await PostAsync(client, "/events/batch", batchBody);
         var hundred = Record(counter.Take(), "POST /events/batch, 100 events", BatchSize);
+        var hundredCalls = counter.TakenBodies;
 
         // Reads.
         var read = await client.GetAsync($"/events/{JsonDocument.Parse(messages[0].Body).RootElement.GetProperty("detail").GetProperty("event_id").GetString()}", Cancellation);
@@ -98,6 +106,11 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         var listBySource = Record(counter.Take(), "GET /events?source=...&limit=50 (one page)", null);
         var byTime = await client.GetAsync("/events?limit=50", Cancellation);
         var listByTime = Record(counter.Take(), "GET /events?limit=50 (no filter: by-time index, one page)", null);
+        var costs = CostOf(polledWrites.Concat(lambdaWrites).ToList(), polled, consumed, messages);
+        var single = costs.Cost("1 event per request", Singles, singleBodies, singleCalls);
+        var batched = costs.Cost("100 events per request", BatchSize, [batchBody], hundredCalls);
+        _report.AppendLine(CultureInfo.InvariantCulture, $"DynamoDB write units per event: {costs.WriteUnitsPerEvent:0.##}")
+            .Append(PathCost.Table(single, batched));
         TestContext.Current.TestOutputHelper?.WriteLine(_report.ToString());
 
         Assert.Equal(new Dictionary<string, int> { ["EventBridge.PutEvents"] = Singles }, singles);
@@ -112,13 +125,40 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal(new Dictionary<string, int> { ["DynamoDB.GetItem"] = 1 }, getOne);
         Assert.Equal(HttpStatusCode.OK, bySource.StatusCode);
-        Assert.Equal(new Dictionary<string, int> { ["DynamoDB.Query"] = 1 }, listBySource);
+        Assert.Equal(new Dictionary<string, int> { ["DynamoDB.Query"] = options.SourceShards }, listBySource);
         Assert.Equal(HttpStatusCode.OK, byTime.StatusCode);
         Assert.InRange(listByTime["DynamoDB.Query"], 1, shards * 2);
         Assert.Single(listByTime);
+
+        // The targets per million events of at most 1 KB (docs/performance.md): DynamoDB and the
+        // HTTP API within their share, then each path as a whole.
+        Assert.InRange(costs.WriteUnitsPerEvent, 1m, 2m);
+        Assert.Equal(AwsPriceList.HttpApiPerMillionRequests, single.ApiGateway);
+        Assert.True(single.Total <= 4.00m, $"one event per request costs ${single.Total:0.000} per million events, over $4.00");
+        Assert.True(batched.Total <= 1.50m, $"100 events per request cost ${batched.Total:0.000} per million events, over $1.50");
     }
 
     public void Dispose() => _app.Dispose();
+
+    /// <summary>
+    /// The inputs every path shares: write units from the items the consumer wrote (per distinct
+    /// event id), the poller's receive and delete requests per message, and the envelope EventBridge
+    /// puts around an entry's detail in the SQS message (measured on the received messages).
+    /// </summary>
+    private AwsCostModel CostOf(IReadOnlyList<AwsCall> writes, Dictionary<string, int> polled, int polledMessages, List<Message> received)
+    {
+        var units = new DynamoDbWriteUnits(_aws.Definition);
+        var items = writes.SelectMany(DynamoDbWriteUnits.ItemsOf).ToList();
+        var events = items.Select(i => i.GetProperty("event_id").GetProperty("S").GetString()).Distinct(StringComparer.Ordinal).Count();
+        return new AwsCostModel
+        {
+            WriteUnitsPerEvent = (decimal)items.Sum(units.Of) / events,
+            ReceivesPerMessage = (decimal)polled["SQS.ReceiveMessage"] / polledMessages,
+            DeletesPerMessage = (decimal)polled.GetValueOrDefault("SQS.DeleteMessageBatch") / polledMessages,
+            EnvelopeBytes = received.Max(m => Encoding.UTF8.GetByteCount(m.Body)
+                - Encoding.UTF8.GetByteCount(JsonDocument.Parse(m.Body).RootElement.GetProperty("detail").GetRawText())),
+        };
+    }
 
     private Dictionary<string, int> Record(Dictionary<string, int> calls, string path, int? events)
     {

@@ -7,12 +7,20 @@ namespace Cortex.IntegrationTests.Api;
 /// Counts the HTTP requests this process sends to the emulator, by AWS operation (the X-Amz-Target
 /// header of the JSON protocols DynamoDB, SQS and EventBridge use, e.g. "DynamoDB_20120810.PutItem").
 /// It sees every HttpClient through the "HttpHandlerDiagnosticListener", so SDK retries count too.
-/// Process-wide: only meaningful while nothing else talks to the emulator.
+/// Process-wide: only meaningful while nothing else talks to the emulator. The bodies of the calls
+/// that cost per byte (DynamoDB writes, PutEvents) are kept too, so costs are computed from what
+/// was actually sent (<see cref="AwsCostModel"/>).
 /// </summary>
 internal sealed class AwsCallCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
     private readonly int _port;
+    private static readonly HashSet<string> KeptBodies = new(StringComparer.Ordinal)
+    {
+        "DynamoDB.PutItem", "DynamoDB.BatchWriteItem", "DynamoDB.TransactWriteItems", "DynamoDB.UpdateItem", "EventBridge.PutEvents",
+    };
+
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<AwsCall> _bodies = new();
     private readonly List<IDisposable> _subscriptions = [];
     private readonly IDisposable _all;
 
@@ -25,6 +33,13 @@ internal sealed class AwsCallCounter : IObserver<DiagnosticListener>, IObserver<
     /// <summary>Calls per operation since the last <see cref="Take"/>, which starts a new count.</summary>
     public Dictionary<string, int> Take()
     {
+        var bodies = new List<AwsCall>();
+        while (_bodies.TryDequeue(out var call))
+        {
+            bodies.Add(call);
+        }
+
+        TakenBodies = bodies;
         var taken = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var key in _calls.Keys)
         {
@@ -36,6 +51,9 @@ internal sealed class AwsCallCounter : IObserver<DiagnosticListener>, IObserver<
 
         return taken;
     }
+
+    /// <summary>The kept request bodies of the calls the last <see cref="Take"/> returned.</summary>
+    public IReadOnlyList<AwsCall> TakenBodies { get; private set; } = [];
 
     public void OnNext(DiagnosticListener value)
     {
@@ -61,6 +79,12 @@ internal sealed class AwsCallCounter : IObserver<DiagnosticListener>, IObserver<
             ? Operation(targets.First())
             : $"{request.Method} {request.RequestUri.AbsolutePath}";
         _calls.AddOrUpdate(operation, 1, static (_, count) => count + 1);
+        if (KeptBodies.Contains(operation) && request.Content is { } content)
+        {
+            // Still before the send: buffering leaves the content readable for the handler that sends it.
+            content.LoadIntoBufferAsync().GetAwaiter().GetResult();
+            _bodies.Enqueue(new AwsCall(operation, content.ReadAsStringAsync().GetAwaiter().GetResult()));
+        }
     }
 
     public void OnCompleted()
@@ -94,3 +118,6 @@ internal sealed class AwsCallCounter : IObserver<DiagnosticListener>, IObserver<
         return service + target[dot..];
     }
 }
+
+/// <summary>One AWS request: its operation ("DynamoDB.PutItem") and its JSON body.</summary>
+internal sealed record AwsCall(string Operation, string Body);

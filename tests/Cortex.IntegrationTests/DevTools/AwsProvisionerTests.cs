@@ -25,13 +25,17 @@ public sealed class AwsProvisionerTests : IClassFixture<AwsResources>
         var table = (await _aws.Dynamo.DescribeTableAsync(definition.TableName, TestContext.Current.CancellationToken)).Table;
         var ttl = await _aws.Dynamo.DescribeTimeToLiveAsync(definition.TableName, TestContext.Current.CancellationToken);
 
-        Assert.Equal(definition.HashKey, Assert.Single(table.KeySchema).AttributeName);
         Assert.Equal(
-            definition.Indexes.Select(i => $"{i.Name}:{i.HashKey}/{i.RangeKey}:{i.Projection}").Order(),
-            table.GlobalSecondaryIndexes.Select(i => $"{i.IndexName}:{i.KeySchema[0].AttributeName}/{i.KeySchema[1].AttributeName}:{i.Projection.ProjectionType}").Order());
+            [$"{definition.HashKey}:HASH", $"{definition.RangeKey}:RANGE"],
+            table.KeySchema.Select(k => $"{k.AttributeName}:{k.KeyType}"));
+        Assert.Equal(
+            definition.Indexes.Select(i => $"{i.Name}:{i.HashKey}/{i.RangeKey}:{i.Projection}:{string.Join(',', i.NonKeyAttributes.Order())}").Order(),
+            table.GlobalSecondaryIndexes.Select(i =>
+                $"{i.IndexName}:{i.KeySchema[0].AttributeName}/{i.KeySchema[1].AttributeName}:{i.Projection.ProjectionType}:{string.Join(',', (i.Projection.NonKeyAttributes ?? []).Order())}").Order());
         Assert.Equal(TimeToLiveStatus.ENABLED, ttl.TimeToLiveDescription.TimeToLiveStatus);
         Assert.Equal("ttl", ttl.TimeToLiveDescription.AttributeName);
         Assert.Equal(new AwsOptions().WriteShards, definition.WriteShards);
+        Assert.Equal(new AwsOptions().SourceShards, definition.SourceShards);
     }
 
     [Fact]

@@ -25,11 +25,18 @@ public sealed class AwsOptions
     public string TableName { get; set; } = "cortex-events";
 
     /// <summary>
-    /// How many shards spread the by-type and by-time indexes. Changing it for a table that holds
-    /// data hides older items from queries until they expire: keep it equal to write_shards.
+    /// How many time partitions spread the table's writes. Changing it for a table that holds data
+    /// hides older items from queries until they expire: keep it equal to write_shards.
     /// </summary>
     [Range(1, 256)]
     public int WriteShards { get; set; } = 16;
+
+    /// <summary>
+    /// How many by-source partitions spread one source's writes. Keep it equal to source_shards of
+    /// the table's data, as <see cref="WriteShards"/>.
+    /// </summary>
+    [Range(1, 64)]
+    public int SourceShards { get; set; } = 4;
 
     /// <summary>Prefix of the EventBridge source of every published event; the rules match on it.</summary>
     [Required]

@@ -10,10 +10,10 @@ using static Cortex.Api.Infrastructure.Aws.DynamoDbItemMapper;
 namespace Cortex.Api.Infrastructure.Aws;
 
 /// <summary>
-/// The events table (docs/dynamodb.md). Writes are conditional puts keyed by event_id, so a
-/// redelivered message or a client retry stores nothing twice. Listings Query one index
-/// (by-source, or the sharded by-type / by-time) newest first with the same order, bounds and
-/// cursor positions as the SQLite store; expired items are filtered out because TTL deletion lags.
+/// The events table (docs/dynamodb.md). Every write is a conditional put on the key the event id
+/// alone gives, so a redelivered message or a client retry stores nothing twice. Listings Query
+/// the table's time partitions or the by-source index newest first with the same order, bounds
+/// and cursor positions as the SQLite store; expired items are filtered out because TTL deletion lags.
 /// </summary>
 internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<AwsOptions> options, TimeProvider clock) : ITelemetryStore
 {
@@ -42,7 +42,7 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
             new GetItemRequest
             {
                 TableName = _options.TableName,
-                Key = new Dictionary<string, AttributeValue> { [DynamoDbItemMapper.EventId] = new() { S = eventId.ToString("D") } },
+                Key = KeyOf(eventId, _options.WriteShards),
                 ConsistentRead = true,
                 ProjectionExpression = "#doc, #ttl",
                 ExpressionAttributeNames = new Dictionary<string, string> { ["#doc"] = Doc, ["#ttl"] = Ttl },
@@ -71,23 +71,11 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
             return new EventPage([], null);
         }
 
-        string index;
-        IEnumerable<string> partitions;
-        string partitionAttribute;
-        if (query.Source is not null)
-        {
-            (index, partitionAttribute, partitions) = (BySourceIndex, Source, [query.Source]);
-        }
-        else if (query.EventType is not null)
-        {
-            (index, partitionAttribute) = (ByTypeIndex, TypeShard);
-            partitions = Enumerable.Range(0, _options.WriteShards).Select(n => $"{query.EventType}#{n}");
-        }
-        else
-        {
-            (index, partitionAttribute) = (ByTimeIndex, TimeShard);
-            partitions = Enumerable.Range(0, _options.WriteShards).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
+        // A source reads its own partitions of the by-source index; every other listing reads the
+        // table's time partitions and filters by type (docs/dynamodb.md, "Reads per listing page").
+        var (index, partitionAttribute, partitions) = query.Source is not null
+            ? (BySourceIndex, SourceShard, SourcePartitions(query.Source, _options.SourceShards))
+            : ((string?)null, Partition, TimePartitions(_options.WriteShards));
 
         var want = query.Limit + 1;
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
@@ -147,7 +135,7 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
     }
 
     private async Task<List<Dictionary<string, AttributeValue>>> QueryPartitionAsync(
-        string index, string partitionAttribute, string partition, EventQuery query,
+        string? index, string partitionAttribute, string partition, EventQuery query,
         string? lower, string? upper, int want, long now, CancellationToken cancellationToken)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -182,6 +170,13 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
         }
 
         var filter = "#ttl > :now";
+        if (index is null)
+        {
+            // Claims share the time partitions with listed items; they stand for an item listed elsewhere.
+            filter += " AND attribute_not_exists(#ref)";
+            names["#ref"] = Ref;
+        }
+
         if (query.Severity is not null)
         {
             filter += " AND #sev = :sev";
@@ -189,7 +184,7 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
             values[":sev"] = new() { S = query.Severity };
         }
 
-        if (query.Source is not null && query.EventType is not null)
+        if (query.EventType is not null)
         {
             filter += " AND #type = :type";
             names["#type"] = EventType;
@@ -201,7 +196,11 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
         do
         {
             using var activity = CortexDiagnostics.StartAwsClientSpan("DynamoDB", "Query");
-            activity?.SetTag("aws.dynamodb.index_name", index);
+            if (index is not null)
+            {
+                activity?.SetTag("aws.dynamodb.index_name", index);
+            }
+
             var response = await QueryPageAsync(
                 new QueryRequest
                 {
@@ -215,9 +214,13 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
                     ProjectionExpression = "#doc, #ts",
                     Limit = want,
                     ExclusiveStartKey = start,
+                    ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL,
                 },
                 activity,
                 cancellationToken);
+            activity?.SetTag("aws.dynamodb.scanned_count", response.ScannedCount);
+            activity?.SetTag("aws.dynamodb.count", response.Count);
+            activity?.SetTag("aws.dynamodb.consumed_read_units", response.ConsumedCapacity?.CapacityUnits);
             foreach (var item in response.Items ?? [])
             {
                 if (upper is not null && lower is not null && item[TsId].S == upper)
@@ -252,7 +255,36 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
         }
     }
 
+    /// <summary>
+    /// A server-assigned id starts with the event's millisecond, so the listed item sits at the key
+    /// the id gives and one conditional put decides. Any other id first claims that key with a copy
+    /// of the item (one more write), then puts the listed item; a claim that already exists is the
+    /// first write, whose listed item is put again in case the first writer stopped in between.
+    /// </summary>
     private async Task<SaveOutcome> PutAsync(TelemetryEvent e, CancellationToken cancellationToken)
+    {
+        var item = ToItem(e, _options.WriteShards, _options.SourceShards);
+        if (IsKeyedById(e))
+        {
+            return await PutIfAbsentAsync(item, cancellationToken) ? SaveOutcome.Stored : SaveOutcome.Duplicate;
+        }
+
+        if (await PutIfAbsentAsync(ToClaim(item, _options.WriteShards, e.EventId), cancellationToken))
+        {
+            await PutIfAbsentAsync(item, cancellationToken);
+            return SaveOutcome.Stored;
+        }
+
+        if (await GetClaimAsync(e.EventId, cancellationToken) is { } claim && claim.ContainsKey(Ref))
+        {
+            await PutIfAbsentAsync(FromClaim(claim, e.EventId, _options.WriteShards, _options.SourceShards), cancellationToken);
+        }
+
+        return SaveOutcome.Duplicate;
+    }
+
+    /// <summary>True when the item was written, false when its key was taken (the first write wins).</summary>
+    private async Task<bool> PutIfAbsentAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken)
     {
         using var activity = CortexDiagnostics.StartAwsClientSpan("DynamoDB", "PutItem");
         try
@@ -261,18 +293,35 @@ internal sealed class DynamoDbTelemetryStore(IAmazonDynamoDB dynamo, IOptions<Aw
                 new PutItemRequest
                 {
                     TableName = _options.TableName,
-                    Item = ToItem(e, _options.WriteShards),
-                    ConditionExpression = "attribute_not_exists(#id)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#id"] = DynamoDbItemMapper.EventId },
+                    Item = item,
+                    ConditionExpression = "attribute_not_exists(#pk)",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = Partition },
                 },
                 cancellationToken);
-            return SaveOutcome.Stored;
+            return true;
         }
         catch (ConditionalCheckFailedException)
         {
             // The condition that makes the write idempotent, not a failure.
             activity?.SetTag("cortex.outcome", "duplicate");
-            return SaveOutcome.Duplicate;
+            return false;
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
+    }
+
+    private async Task<Dictionary<string, AttributeValue>?> GetClaimAsync(Guid eventId, CancellationToken cancellationToken)
+    {
+        using var activity = CortexDiagnostics.StartAwsClientSpan("DynamoDB", "GetItem");
+        try
+        {
+            var response = await dynamo.GetItemAsync(
+                new GetItemRequest { TableName = _options.TableName, Key = KeyOf(eventId, _options.WriteShards), ConsistentRead = true },
+                cancellationToken);
+            return response.Item is { Count: > 0 } item ? item : null;
         }
         catch (Exception ex)
         {

@@ -78,7 +78,7 @@ public sealed class DynamoDbTelemetryStoreQueryTests : IClassFixture<AwsResource
         DateTimeOffset? from = null, DateTimeOffset? to = null, int limit = 100) =>
         new(source, eventType, severity, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds(), limit, null);
 
-    /// <summary>Two sources, two types, three severities, timestamps with ties, some expired.</summary>
+    /// <summary>Two sources, two types, three severities, timestamps with ties, some expired; half the ids server-assigned.</summary>
     private static List<TelemetryEvent> Dataset()
     {
         string[] sources = ["q-s1", "q-s2"];
@@ -92,7 +92,8 @@ public sealed class DynamoDbTelemetryStoreQueryTests : IClassFixture<AwsResource
                 eventType: types[i / 2 % 2],
                 severity: severities[i % 3],
                 timestamp: TestEvents.BaseTime.AddSeconds(i % 7).AddMilliseconds(i % 5 == 0 ? 0 : 250),
-                expiresAt: i % 11 == 0 ? Now.ToUnixTimeSeconds() - 5 : null));
+                expiresAt: i % 11 == 0 ? Now.ToUnixTimeSeconds() - 5 : null,
+                eventId: i % 2 == 0 ? Uuid7.New(TestEvents.BaseTime.AddSeconds(i % 7).AddMilliseconds(i % 5 == 0 ? 0 : 250)) : null));
         }
 
         return events;

@@ -1,3 +1,4 @@
+using Cortex.Api.Events;
 using Cortex.Api.Infrastructure.Aws;
 using Cortex.Api.Ports;
 
@@ -59,5 +60,29 @@ public sealed class DynamoDbItemMapperTests
         Assert.True(value.M["c"].L[1].NULL);
         Assert.Equal("x", value.M["c"].L[2].S);
         Assert.Empty(value.M["d"].M);
+    }
+
+    [Fact]
+    public void AServerAssignedIdGivesTheListedItemsKey()
+    {
+        var id = Uuid7.New(Time);
+        var key = DynamoDbItemMapper.KeyOf(id, 16);
+
+        Assert.Equal(Time.ToUnixTimeMilliseconds(), DynamoDbItemMapper.TimeOf(id));
+        Assert.Equal(DynamoDbItemMapper.ShardOf(id, 16).ToString(System.Globalization.CultureInfo.InvariantCulture), key["pk"].S);
+        Assert.Equal(DynamoDbItemMapper.TsIdOf("2026-03-01T12:00:00.250Z", id), key["ts_id"].S);
+    }
+
+    [Theory]
+    [InlineData("6f9619ff-8b86-4d01-b42d-00cf4fc964ff")] // version 4: no time
+    [InlineData("ffffffff-ffff-8fff-bfff-ffffffffffff")] // version 8 whose leading bits are no representable time
+    public void AnIdWithoutATimeGetsAPartitionOfItsOwn(string text)
+    {
+        var id = Guid.Parse(text);
+
+        var key = DynamoDbItemMapper.KeyOf(id, 16);
+
+        Assert.Null(DynamoDbItemMapper.TimeOf(id));
+        Assert.Equal("id#" + text, key["pk"].S);
     }
 }

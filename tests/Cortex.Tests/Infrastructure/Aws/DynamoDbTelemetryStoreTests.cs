@@ -48,7 +48,7 @@ public sealed class DynamoDbTelemetryStoreTests
 
     private static TelemetryEvent Event() => new()
     {
-        EventId = Guid.NewGuid(),
+        EventId = Uuid7.New(DateTimeOffset.FromUnixTimeMilliseconds(1_772_366_400_000)),
         Source = "s",
         EventType = "cpu_usage",
         Severity = "info",
