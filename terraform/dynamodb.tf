@@ -1,6 +1,6 @@
 # Key design (docs/dynamodb.md): items sit in write-sharded time partitions (pk = shard, ts_id =
 # timestamp#id) at a key the event id alone gives, so a read by id is one GetItem and a conditional
-# put makes the first write win; one GSI (by-source, sharded per source) serves source listings.
+# put makes the first write win; one GSI, keyed by source and sharded, serves source listings.
 # An item plus one index entry: 2 write units per event up to 1 KB. Names and keys come from
 # resources.json (table.*).
 resource "aws_dynamodb_table" "events" {

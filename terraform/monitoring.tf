@@ -207,11 +207,11 @@ resource "aws_cloudwatch_metric_alarm" "consumer_lag" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${aws_api_gateway_rest_api.api.name}-5xx"
+  alarm_name          = "${aws_apigatewayv2_api.api.name}-5xx"
   alarm_description   = "The API answered 5xx at least ${var.api_5xx_alarm_threshold} times in 5 minutes."
   namespace           = "AWS/ApiGateway"
-  metric_name         = "5XXError"
-  dimensions          = { ApiName = aws_api_gateway_rest_api.api.name, Stage = aws_api_gateway_stage.api.stage_name }
+  metric_name         = "5xx"
+  dimensions          = { ApiId = aws_apigatewayv2_api.api.id, Stage = aws_apigatewayv2_stage.api.name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -223,11 +223,11 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_p99_latency" {
-  alarm_name          = "${aws_api_gateway_rest_api.api.name}-p99-latency"
+  alarm_name          = "${aws_apigatewayv2_api.api.name}-p99-latency"
   alarm_description   = "The API's p99 latency exceeded ${var.api_p99_latency_alarm_ms} ms for 3 of 5 five-minute periods."
   namespace           = "AWS/ApiGateway"
   metric_name         = "Latency"
-  dimensions          = { ApiName = aws_api_gateway_rest_api.api.name, Stage = aws_api_gateway_stage.api.stage_name }
+  dimensions          = { ApiId = aws_apigatewayv2_api.api.id, Stage = aws_apigatewayv2_stage.api.name }
   extended_statistic  = "p99"
   period              = 300
   evaluation_periods  = 5
@@ -267,9 +267,9 @@ resource "aws_cloudwatch_dashboard" "cortex" {
         properties = {
           title = "API requests and errors", region = local.region, stat = "Sum", period = 60
           metrics = [
-            ["AWS/ApiGateway", "Count", "ApiName", aws_api_gateway_rest_api.api.name, "Stage", aws_api_gateway_stage.api.stage_name],
-            [".", "4XXError", ".", ".", ".", "."],
-            [".", "5XXError", ".", ".", ".", "."],
+            ["AWS/ApiGateway", "Count", "ApiId", aws_apigatewayv2_api.api.id, "Stage", aws_apigatewayv2_stage.api.name],
+            [".", "4xx", ".", ".", ".", "."],
+            [".", "5xx", ".", ".", ".", "."],
           ]
         }
       },
@@ -278,7 +278,7 @@ resource "aws_cloudwatch_dashboard" "cortex" {
         properties = {
           title = "API latency (ms)", region = local.region, period = 60
           metrics = [
-            ["AWS/ApiGateway", "Latency", "ApiName", aws_api_gateway_rest_api.api.name, "Stage", aws_api_gateway_stage.api.stage_name, { stat = "p50" }],
+            ["AWS/ApiGateway", "Latency", "ApiId", aws_apigatewayv2_api.api.id, "Stage", aws_apigatewayv2_stage.api.name, { stat = "p50" }],
             ["...", { stat = "p99" }],
             [".", "IntegrationLatency", ".", ".", ".", ".", { stat = "p99" }],
           ]

@@ -1,6 +1,6 @@
 output "api_url" {
-  description = "Base URL of the API stage (append /events, /health, ...)."
-  value       = aws_api_gateway_stage.api.invoke_url
+  description = "Base URL of the API (append /events, /health, ...)."
+  value       = aws_apigatewayv2_stage.api.invoke_url
 }
 
 output "function_name" {

@@ -186,17 +186,6 @@ variable "auth_audience" {
 
 # --- API Gateway ------------------------------------------------------------------------------
 
-variable "api_stage_name" {
-  description = "API Gateway stage name (the first path segment of the invoke URL)."
-  type        = string
-  default     = "v1"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_]{1,128}$", var.api_stage_name))
-    error_message = "api_stage_name must be letters, digits and underscores."
-  }
-}
-
 variable "api_throttling_rate_limit" {
   description = "Steady-state requests per second the stage accepts across all clients (per-token limits are in the app)."
   type        = number
@@ -217,18 +206,6 @@ variable "api_throttling_burst_limit" {
     condition     = var.api_throttling_burst_limit >= 1 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
     error_message = "api_throttling_burst_limit must be a positive integer."
   }
-}
-
-variable "api_binary_media_types" {
-  description = "Content types API Gateway passes to the function base64-encoded. Empty by default: a gzip-encoded request body is then not supported through API Gateway; [\"*/*\"] supports it but base64 grows every request by a third, so bodies above ~4.4 MB exceed Lambda's 6 MB request limit."
-  type        = list(string)
-  default     = []
-}
-
-variable "manage_api_gateway_account" {
-  description = "Set the region-wide API Gateway CloudWatch role (aws_api_gateway_account), which every REST API of the account and region logs through. Turn off in every stack but one per account and region (a second stack in the same region must set false)."
-  type        = bool
-  default     = true
 }
 
 # --- SQS consumer -----------------------------------------------------------------------------

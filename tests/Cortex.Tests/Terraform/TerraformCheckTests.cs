@@ -17,7 +17,7 @@ public sealed partial class TerraformCheckTests
 
         Assert.Empty(check.SchemaErrors);
         Assert.Equal("6.25.0", check.ProviderVersion);
-        Assert.True(check.Blocks >= 80, $"only {check.Blocks} resource and data blocks were checked");
+        Assert.True(check.Blocks >= 70, $"only {check.Blocks} resource and data blocks were checked");
     }
 
     [Fact]

@@ -7,27 +7,25 @@ namespace Cortex.Tests.Terraform;
 /// <summary>What a first terraform apply in a fresh account, and the running function, need from the module.</summary>
 public sealed partial class TerraformDeploymentTests
 {
-    private static readonly string[] PushToCloudWatchLogsActions =
-    [
-        "logs:CreateLogGroup",
-        "logs:CreateLogStream",
-        "logs:DescribeLogGroups",
-        "logs:DescribeLogStreams",
-        "logs:FilterLogEvents",
-        "logs:GetLogEvents",
-        "logs:PutLogEvents",
-    ];
-
     [Fact]
-    public async Task TheApiGatewayAccountRoleMayWriteEveryLogGroupOfTheRegionAsApiGatewayRequires()
+    public async Task TheHttpApiUsesPayloadFormatTwoTheDefaultStageAndNoRegionWideLoggingRole()
     {
         var module = await LoadAsync();
 
-        var statement = Assert.Single(Statements(module, "apigateway_logging"));
+        var integration = Resource(module, "aws_apigatewayv2_integration", "lambda");
+        var stage = Resource(module, "aws_apigatewayv2_stage", "api");
+        var settings = stage.NestedBlocks("default_route_settings").Single();
 
-        Assert.Equal(PushToCloudWatchLogsActions, Strings(statement, "actions").Order(StringComparer.Ordinal));
-        Assert.Equal(["arn:${local.partition}:logs:${local.region}:${local.account_id}:*"], Strings(statement, "resources"));
-        Assert.Equal("${var.manage_api_gateway_account ? 1 : 0}", Resource(module, "aws_api_gateway_account", "this").String("count"));
+        Assert.Equal("HTTP", Resource(module, "aws_apigatewayv2_api", "api").String("protocol_type"));
+        Assert.Equal("2.0", integration.String("payload_format_version"));
+        Assert.Equal("AWS_PROXY", integration.String("integration_type"));
+        Assert.Equal(30000, integration.Attribute("timeout_milliseconds")!.Value.GetInt32());
+        Assert.Equal("$default", stage.String("name"));
+        Assert.True(stage.Attribute("auto_deploy")!.Value.GetBoolean());
+        Assert.Equal("${var.api_throttling_rate_limit}", settings.GetProperty("throttling_rate_limit").GetString());
+        Assert.Equal("${var.api_throttling_burst_limit}", settings.GetProperty("throttling_burst_limit").GetString());
+        Assert.Equal("${aws_cloudwatch_log_group.api_access.arn}", stage.NestedBlocks("access_log_settings").Single().GetProperty("destination_arn").GetString());
+        Assert.Empty(module.ResourcesOfType("aws_api_gateway_account"));
     }
 
     [Fact]
@@ -90,7 +88,7 @@ public sealed partial class TerraformDeploymentTests
             ("aws_dynamodb_table", "name"), ("aws_lambda_function", "function_name"), ("aws_sns_topic", "name"),
             ("aws_kinesis_firehose_delivery_stream", "name"), ("aws_glue_catalog_database", "name"),
             ("aws_athena_workgroup", "name"), ("aws_iam_role", "name"), ("aws_iam_role_policy", "name"),
-            ("aws_kms_alias", "name"), ("aws_cloudwatch_log_group", "name"), ("aws_api_gateway_rest_api", "name"),
+            ("aws_kms_alias", "name"), ("aws_cloudwatch_log_group", "name"), ("aws_apigatewayv2_api", "name"),
             ("aws_cloudwatch_dashboard", "dashboard_name"), ("aws_s3_bucket", "bucket"),
         };
 
@@ -102,7 +100,7 @@ public sealed partial class TerraformDeploymentTests
             var resources = module.ResourcesOfType(type).ToList();
             Assert.NotEmpty(resources);
             Assert.All(resources, resource => Assert.Matches(
-                @"local\.(names\.|function_name|data_lake_bucket)|aws_api_gateway_rest_api\.api\.id",
+                @"local\.(names\.|function_name|data_lake_bucket)",
                 resource.String(attribute) ?? $"{resource.Address} has no {attribute}"));
         }
     }
@@ -172,19 +170,15 @@ public sealed partial class TerraformDeploymentTests
     }
 
     [Fact]
-    public async Task EveryLogGroupExpiresAndIsEncryptedIncludingApiGatewaysExecutionLogs()
+    public async Task EveryLogGroupExpiresAndIsEncrypted()
     {
         var module = await LoadAsync();
 
         var logGroups = module.ResourcesOfType("aws_cloudwatch_log_group").ToList();
-        var execution = Resource(module, "aws_cloudwatch_log_group", "api_execution");
-        var stage = Resource(module, "aws_api_gateway_stage", "api");
 
-        Assert.Equal(4, logGroups.Count);
+        Assert.Equal(3, logGroups.Count);
         Assert.All(logGroups, group => Assert.Equal("${var.log_retention_days}", group.String("retention_in_days")));
         Assert.All(logGroups, group => Assert.Equal("${aws_kms_key.cortex.arn}", group.String("kms_key_id")));
-        Assert.Equal("API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/${var.api_stage_name}", execution.String("name"));
-        Assert.Contains("${aws_cloudwatch_log_group.api_execution}", stage.Attribute("depends_on")!.Value.EnumerateArray().Select(item => item.GetString()));
         Assert.Contains(
             "kms:EncryptionContext:aws:logs:arn",
             Statement(module, "kms_key", "LetCloudWatchLogsEncryptThisAccountsLogGroups").GetRawText(),
@@ -240,7 +234,7 @@ public sealed partial class TerraformDeploymentTests
         Assert.Equal("${snap_start.value}", snapStart.GetProperty("content")[0].GetProperty("apply_on").GetString());
         Assert.Equal("${aws_lambda_function.api.version}", alias.String("function_version"));
         Assert.Equal("${aws_lambda_alias.live.arn}", Resource(module, "aws_lambda_event_source_mapping", "events_queue").String("function_name"));
-        Assert.Equal("${aws_lambda_alias.live.invoke_arn}", Resource(module, "aws_api_gateway_integration", "route").String("uri"));
+        Assert.Equal("${aws_lambda_alias.live.invoke_arn}", Resource(module, "aws_apigatewayv2_integration", "lambda").String("integration_uri"));
         Assert.Equal("${aws_lambda_alias.live.name}", Resource(module, "aws_lambda_permission", "api_route").String("qualifier"));
         Assert.Equal("${local.resources.lambda.snapstart_before_checkpoint_path}", environment.GetProperty("AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH").GetString());
         Assert.Equal("${local.resources.lambda.snapstart_after_restore_path}", environment.GetProperty("AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH").GetString());

@@ -91,7 +91,10 @@ internal static partial class TerraformPolicy
             .Select(mapping => $"{mapping.Address} does not set function_response_types = [\"ReportBatchItemFailures\"]")
             .ToList();
 
-    /// <summary>The API Gateway routes as "METHOD /path", resolving for_each over locals; unresolvable ones are violations.</summary>
+    /// <summary>
+    /// The API Gateway routes as "METHOD /path" (HTTP API route keys, and REST resources and methods
+    /// where present), resolving for_each over locals; unresolvable ones are violations.
+    /// </summary>
     public static (IReadOnlyList<string> Routes, IReadOnlyList<string> Violations) ApiRoutes(TerraformModule module, string internalPath)
     {
         var violations = new List<string>();
@@ -176,12 +179,51 @@ internal static partial class TerraformPolicy
             }
         }
 
-        violations.AddRange(module.ResourcesOfType("aws_api_gateway_rest_api")
-            .Where(api => api.Attribute("body") is not null)
-            .Select(api => $"{api.Address} imports an OpenAPI body, whose routes these checks cannot see"));
+        foreach (var route in module.ResourcesOfType("aws_apigatewayv2_route"))
+        {
+            foreach (var each in Instances(module, route))
+            {
+                var routeKey = ResolveTemplate(route.String("route_key"), each);
+                if (routeKey is null)
+                {
+                    violations.Add($"{route.Address} has a route key that cannot be resolved statically");
+                    continue;
+                }
+
+                if (routeKey == "$default")
+                {
+                    violations.Add($"{route.Address} is the $default catch-all route, which could reach the internal path");
+                    continue;
+                }
+
+                var (httpMethod, path) = routeKey.IndexOf(' ', StringComparison.Ordinal) is var space and > 0
+                    ? (routeKey[..space], routeKey[(space + 1)..])
+                    : (routeKey, string.Empty);
+                if (path.Contains('+', StringComparison.Ordinal))
+                {
+                    violations.Add($"{route.Address} is a greedy catch-all ({path}) that could reach the internal path");
+                }
+
+                if (httpMethod == "ANY")
+                {
+                    violations.Add($"{route.Address} is an ANY method on {path}");
+                }
+
+                if (path.StartsWith("/internal", StringComparison.OrdinalIgnoreCase) || path.StartsWith(internalPath, StringComparison.OrdinalIgnoreCase))
+                {
+                    violations.Add($"{route.Address} exposes {path}, an internal path");
+                }
+
+                routes.Add(routeKey);
+            }
+        }
+
+        violations.AddRange(module.ResourcesOfType("aws_apigatewayv2_api")
+            .Where(api => api.Attribute("body") is not null || api.Attribute("target") is not null)
+            .Select(api => $"{api.Address} imports an OpenAPI body or quick-creates a $default route, which these checks cannot see"));
         violations.AddRange(module.Resources
-            .Where(resource => resource.Type.StartsWith("aws_apigatewayv2_", StringComparison.Ordinal))
-            .Select(resource => $"{resource.Address} is an HTTP API resource; Cortex's public routes are the REST API's only"));
+            .Where(resource => resource.Type.StartsWith("aws_api_gateway_", StringComparison.Ordinal) && resource.Type != "aws_api_gateway_account")
+            .Select(resource => $"{resource.Address} is a REST API resource; Cortex's public routes are the HTTP API's only"));
 
         routes.Sort(StringComparer.Ordinal);
         return (routes, violations);
@@ -453,6 +495,19 @@ internal static partial class TerraformPolicy
     }
 
     // Resolves "${each.value.x}" and "${local.map[each.value.x]}"; literals come back as they are.
+    /// <summary>A string template whose only interpolations are each.value fields, resolved; null otherwise.</summary>
+    private static string? ResolveTemplate(string? template, JsonElement? each)
+    {
+        if (template is null)
+        {
+            return null;
+        }
+
+        var resolved = EachValueInTemplate().Replace(template, match =>
+            each is { ValueKind: JsonValueKind.Object } value && StringOf(value, match.Groups[1].Value) is { } text ? text : match.Value);
+        return resolved.Contains("${", StringComparison.Ordinal) ? null : resolved;
+    }
+
     private static string? Resolve(TerraformModule module, string? expression, JsonElement? each)
     {
         if (expression is null)
@@ -505,6 +560,9 @@ internal static partial class TerraformPolicy
 
     [GeneratedRegex(@"^\$\{aws_sqs_queue\.(\w+)\.arn\}$")]
     private static partial Regex QueueArnReference();
+
+    [GeneratedRegex(@"\$\{each\.value\.(\w+)\}")]
+    private static partial Regex EachValueInTemplate();
 
     [GeneratedRegex(@"^\$\{aws_api_gateway_rest_api\.\w+(\[0\])?\.root_resource_id\}$")]
     private static partial Regex RootResourceReference();

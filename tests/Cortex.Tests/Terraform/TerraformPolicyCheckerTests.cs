@@ -62,6 +62,21 @@ public sealed class TerraformPolicyCheckerTests
         Assert.Contains("aws_api_gateway_resource.internal exposes /internal, an internal path", violations);
         Assert.Contains("aws_api_gateway_resource.lambda_events exposes /internal/lambda-events, an internal path", violations);
         Assert.Contains("POST /internal/lambda-events", routes);
+        Assert.Contains("aws_api_gateway_rest_api.api is a REST API resource; Cortex's public routes are the HTTP API's only", violations);
+    }
+
+    [Fact]
+    public async Task HttpApiDefaultRouteGreedyAnyRouteAndInternalRoutesAreReported()
+    {
+        var module = await LoadAsync();
+
+        var (routes, violations) = TerraformPolicy.ApiRoutes(module, InternalPath);
+
+        Assert.Contains("aws_apigatewayv2_route.default is the $default catch-all route, which could reach the internal path", violations);
+        Assert.Contains("aws_apigatewayv2_route.proxy_any is a greedy catch-all (/{proxy+}) that could reach the internal path", violations);
+        Assert.Contains("aws_apigatewayv2_route.proxy_any is an ANY method on /{proxy+}", violations);
+        Assert.Contains("aws_apigatewayv2_route.hooks exposes /internal/snapstart/before-checkpoint, an internal path", violations);
+        Assert.Contains("POST /internal/snapstart/before-checkpoint", routes);
     }
 
     [Fact]

@@ -20,9 +20,6 @@ public sealed class TerraformPolicyTests
         "kms_key/LetCloudWatchLogsEncryptThisAccountsLogGroups",
         // xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.
         "lambda/XRayWriteTraces",
-        // The region-wide API Gateway logging role: API Gateway validates it by writing to its own
-        // log group, so it needs AmazonAPIGatewayPushToCloudWatchLogs' grants in this region.
-        "apigateway_logging/PushToCloudWatchLogsInThisRegion",
     };
 
     private static readonly string[] PublicRoutes =
@@ -131,6 +128,25 @@ public sealed class TerraformPolicyTests
     }
 
     [Fact]
+    public async Task TheTableHasItsKeysAndOneProjectedIndexFromResourcesJsonSoAnEventIsTwoWrites()
+    {
+        var module = await LoadAsync();
+        var table = Resources().GetProperty("table");
+        var index = Assert.Single(table.GetProperty("global_secondary_indexes").EnumerateArray());
+        var resource = Assert.Single(module.ResourcesOfType("aws_dynamodb_table"));
+        var indexBlock = resource.Attribute("dynamic")!.Value.GetProperty("global_secondary_index")[0].GetProperty("content")[0];
+
+        Assert.Equal("${local.table.hash_key}", resource.String("hash_key"));
+        Assert.Equal("${local.table.range_key}", resource.String("range_key"));
+        Assert.Equal("INCLUDE", index.GetProperty("projection").GetString());
+        Assert.DoesNotContain("data", index.GetProperty("non_key_attributes").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("${try(global_secondary_index.value.non_key_attributes, null)}", indexBlock.GetProperty("non_key_attributes").GetString());
+        Assert.All(
+            new[] { table.GetProperty("hash_key"), table.GetProperty("range_key"), index.GetProperty("hash_key") },
+            key => Assert.True(table.GetProperty("attributes").TryGetProperty(key.GetString()!, out _)));
+    }
+
+    [Fact]
     public async Task SharedNamesComeFromResourcesJsonAndAreNotHardCoded()
     {
         var module = await LoadAsync();
@@ -140,7 +156,7 @@ public sealed class TerraformPolicyTests
 
         Assert.Empty(violations);
         Assert.Contains("cortex-events-queue", sharedNames);
-        Assert.Contains("by-time", sharedNames);
+        Assert.Contains("by-source", sharedNames);
         Assert.Contains("/internal/lambda-events", sharedNames);
         Assert.Contains(
             module.Locals,
@@ -160,7 +176,7 @@ public sealed class TerraformPolicyTests
         Assert.All(alarms, alarm => Assert.Null(alarm.Attribute("actions_enabled")));
         Assert.Equal("${aws_sns_topic.alerts.arn}", Assert.Single(module.Locals["alarm_actions"].EnumerateArray()).GetString());
         Assert.Equal(
-            ["5XXError", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "DeliveryToS3.DataFreshness", "Errors", "Latency", "Throttles"],
+            ["5xx", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "DeliveryToS3.DataFreshness", "Errors", "Latency", "Throttles"],
             alarms.Select(alarm => alarm.String("metric_name")!).Where(name => !name.StartsWith("${", StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal));
     }
 
@@ -215,6 +231,7 @@ public sealed class TerraformPolicyTests
         Assert.Equal("${aws_sqs_queue.events_dlq.url}", Setting("Cortex__Aws__DeadLetterQueueUrl"));
         Assert.Equal("${aws_dynamodb_table.events.name}", Setting("Cortex__Aws__TableName"));
         Assert.Equal("${tostring(local.table.write_shards)}", Setting("Cortex__Aws__WriteShards"));
+        Assert.Equal("${tostring(local.table.source_shards)}", Setting("Cortex__Aws__SourceShards"));
         Assert.Equal("${local.resources.event_source_prefix}", Setting("Cortex__Aws__EventSourcePrefix"));
         Assert.Equal("${local.signing_key_parameter}", Setting("Cortex__Auth__SigningKeyParameter"));
     }

@@ -3,6 +3,9 @@
 
 locals {
   resources = jsondecode(file("${path.module}/resources.json"))
+  hooks = {
+    before = { method = "POST", path = "/internal/snapstart/before-checkpoint" }
+  }
 }
 
 resource "aws_sqs_queue" "orphan" {
@@ -63,6 +66,28 @@ resource "aws_api_gateway_method" "post_internal" {
   resource_id   = aws_api_gateway_resource.lambda_events.id
   http_method   = "POST"
   authorization = "NONE"
+}
+
+resource "aws_apigatewayv2_api" "http" {
+  name          = "http"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_route" "default" {
+  api_id    = aws_apigatewayv2_api.http.id
+  route_key = "$default"
+}
+
+resource "aws_apigatewayv2_route" "proxy_any" {
+  api_id    = aws_apigatewayv2_api.http.id
+  route_key = "ANY /{proxy+}"
+}
+
+resource "aws_apigatewayv2_route" "hooks" {
+  for_each = local.hooks
+
+  api_id    = aws_apigatewayv2_api.http.id
+  route_key = "${each.value.method} ${each.value.path}"
 }
 
 data "aws_iam_policy_document" "too_broad" {
