@@ -105,7 +105,7 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         var bySource = await client.GetAsync($"/events?source={source}&limit=50", Cancellation);
         var listBySource = Record(counter.Take(), "GET /events?source=...&limit=50 (one page)", null);
         var byTime = await client.GetAsync("/events?limit=50", Cancellation);
-        var listByTime = Record(counter.Take(), "GET /events?limit=50 (no filter: by-time index, one page)", null);
+        var listByTime = Record(counter.Take(), "GET /events?limit=50 (no filter: the time partitions, one page)", null);
         var costs = CostOf(polledWrites.Concat(lambdaWrites).ToList(), polled, consumed, messages);
         var single = costs.Cost("1 event per request", Singles, singleBodies, singleCalls);
         var batched = costs.Cost("100 events per request", BatchSize, [batchBody], hundredCalls);

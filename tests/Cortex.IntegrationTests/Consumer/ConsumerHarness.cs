@@ -141,17 +141,36 @@ internal static class ConsumerHarness
         }
     }
 
-    /// <summary>How many items the table holds for <paramref name="eventId"/> (0 or 1: the key is event_id).</summary>
+    /// <summary>
+    /// How many listed items the table holds for <paramref name="eventId"/> (0 or 1): every item of
+    /// the id's time partition, whatever its timestamp, except claims (docs/dynamodb.md).
+    /// </summary>
     public static async Task<int> CountItemsAsync(this AwsResources aws, string eventId)
     {
-        var response = await aws.Dynamo.QueryAsync(new Amazon.DynamoDBv2.Model.QueryRequest
+        var count = 0;
+        Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? start = null;
+        do
         {
-            TableName = aws.Definition.TableName,
-            KeyConditionExpression = "event_id = :id",
-            ExpressionAttributeValues = new() { [":id"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = eventId } },
-            ConsistentRead = true,
-        }, Cancellation);
-        return response.Count ?? 0;
+            var response = await aws.Dynamo.QueryAsync(new Amazon.DynamoDBv2.Model.QueryRequest
+            {
+                TableName = aws.Definition.TableName,
+                KeyConditionExpression = "pk = :pk",
+                FilterExpression = "event_id = :id AND attribute_not_exists(#ref)",
+                ExpressionAttributeNames = new() { ["#ref"] = "ref" },
+                ExpressionAttributeValues = new()
+                {
+                    [":pk"] = new() { S = DynamoDbItemMapper.ShardOf(Guid.Parse(eventId), aws.Definition.WriteShards).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    [":id"] = new() { S = eventId },
+                },
+                ConsistentRead = true,
+                ExclusiveStartKey = start,
+            }, Cancellation);
+            count += response.Count ?? 0;
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return count;
     }
 
     private static void Decorate(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder, Func<ITelemetryStore, ITelemetryStore>? decorate)
