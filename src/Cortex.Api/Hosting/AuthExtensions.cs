@@ -24,7 +24,7 @@ public static class AuthExtensions
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((jwt, auth) => ConfigureJwt(jwt, auth.Value));
+            .Configure<IOptions<AuthOptions>, TimeProvider>((jwt, auth, clock) => ConfigureJwt(jwt, auth.Value, clock));
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.Write, p => p.RequireAuthenticatedUser().RequireAssertion(c => HasScope(c.User, Scopes.Write)))
@@ -37,9 +37,18 @@ public static class AuthExtensions
         return builder;
     }
 
-    private static void ConfigureJwt(JwtBearerOptions jwt, AuthOptions auth)
+    private static void ConfigureJwt(JwtBearerOptions jwt, AuthOptions auth, TimeProvider clock)
     {
         jwt.MapInboundClaims = false;
+
+        // Agents send one token for hours: validate it once, not on every request.
+        var handlers = jwt.TokenHandlers.Select(handler => new ValidatedTokenCache(handler, clock)).ToList();
+        jwt.TokenHandlers.Clear();
+        foreach (var handler in handlers)
+        {
+            jwt.TokenHandlers.Add(handler);
+        }
+
         jwt.IncludeErrorDetails = false;
         jwt.RequireHttpsMetadata = true;
         jwt.TokenValidationParameters = new TokenValidationParameters

@@ -43,11 +43,12 @@ public sealed class EmbeddedOptions
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// The WAL's bound, in MiB. Under sustained writes the background PASSIVE checkpoint never
-    /// finishes, so the WAL is never rewound and grows without end (5.4 GB in 40 s of batch load,
-    /// measured). At this length the writer checkpoints after its commit, and the WAL restarts.
-    /// Each such checkpoint pauses ingestion: 64 MiB meant a pause every second or two at 7,000
-    /// events/s (p99 50 ms); 256 MiB pauses rarely (p99 23 ms, p99.9 144 ms). See docs/performance.md.
+    /// The WAL's bound, in MiB. Under sustained writes a background PASSIVE checkpoint never
+    /// finishes, so without help the WAL is never rewound and grows without end (5.4 GB in 40 s of
+    /// batch load, measured). At a quarter of this length the background connection asks the writer
+    /// to checkpoint what its passes left behind between two commits, and the WAL restarts; at the
+    /// full length the writer checkpoints after every commit until it does (the bound, should the
+    /// background connection fall behind). See <see cref="WalCheckpointer"/>.
     /// </summary>
     [Range(1, 65_536)]
     public int WalLimitMiB { get; set; } = 256;

@@ -21,6 +21,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly WalSyncer? _syncer;
     private readonly Task _writer;
     private int _disposed;
+    private int _rewindRequested;
 
     public SqliteWriter(IOptions<EmbeddedOptions> options, SqliteDatabase database, IWalSync walSync, SqliteDamage damage, ILogger<SqliteWriter> logger)
     {
@@ -76,6 +77,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         return _jobs.Writer.TryWrite(job);
     }
 
+    /// <summary>
+    /// Asks the writer to checkpoint between two commits (see <see cref="WalCheckpointer"/>): with the
+    /// background pass having copied almost everything, the writer pauses only to copy the rest, and
+    /// its next commit starts the WAL from the top.
+    /// </summary>
+    public void RequestWalRewind() => Volatile.Write(ref _rewindRequested, 1);
+
     /// <summary>Queues a job, waiting for room (maintenance work, not requests).</summary>
     public ValueTask WriteAsync(WriteJob job, CancellationToken cancellationToken) => _jobs.Writer.WriteAsync(job, cancellationToken);
 
@@ -107,11 +115,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
         Execute(connection, "PRAGMA synchronous=NORMAL;");
         Execute(connection, $"PRAGMA cache_size=-{_options.WriterCacheMiB * 1024};");
 
-        // Checkpoints run on their own connection (WalCheckpointer), not inside the writer's
-        // commits, except as a bound: a PASSIVE checkpoint never finishes while commits keep
-        // coming, so the WAL is never rewound and grows without end. Once it is WalLimitMiB long,
-        // the writer checkpoints after its commit (the background pass has copied most pages by
-        // then) and the next commit starts the WAL from the top.
+        // Checkpoints run on their own connection (WalCheckpointer), and the writer copies only
+        // what that pass left behind, when asked. Its automatic checkpoint at WalLimitMiB is the
+        // bound should that fall behind: without one, a WAL under steady writes is never rewound
+        // and grows without end.
         var limitBytes = _options.WalLimitMiB * 1024L * 1024L;
         Execute(connection, $"PRAGMA wal_autocheckpoint={limitBytes / PageSize(connection)};");
 
@@ -150,6 +157,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 Fail(group[0], ex);
             }
+
+            if (Interlocked.Exchange(ref _rewindRequested, 0) == 1)
+            {
+                CheckpointBetweenCommits(connection);
+            }
+        }
+    }
+
+    private void CheckpointBetweenCommits(SqliteConnection connection)
+    {
+        try
+        {
+            Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+        }
+        catch (SqliteException ex)
+        {
+            _damage.Observe(ex);
+            _logger.LogWarning(ex, "The writer's checkpoint failed; the WAL is rewound later");
         }
     }
 
