@@ -2,26 +2,29 @@
 # Measures process start -> ready for the Lambda package against benchmarks/Cortex.Bare, in one
 # run on one machine. Cortex is the ReadyToRun publish that terraform/package.sh zips, started the
 # way terraform/lambda/run.sh starts it (`dotnet Cortex.Api.dll`, with the runtimeconfig the
-# package ships), in Embedded mode (Aws mode needs the AWS services at readiness), Production,
-# against a database file that already exists (a restart, not a first install). The bare app is
-# the Release build compare-with-bare.sh runs, started the same way.
+# package ships) and configured as terraform/lambda.tf configures it (Production, Cortex:Lambda
+# on: EMF metrics, the pass-through and SnapStart paths) except for the mode: Embedded, because
+# Aws mode needs the AWS services at readiness. Its database file already exists (a restart).
+# The bare app is the Release build compare-with-bare.sh runs, started the same way.
 #
 # Each run starts one process and polls it every millisecond from the moment before it was
 # spawned until the first successful readiness answer: GET /health/ready -> 200 for Cortex,
-# POST /events -> 202 for the bare app (its one endpoint), then stops it. The two apps
+# POST /events -> 202 for the bare app (its one endpoint), then stops it. The apps
 # alternate (A B B A ...) so that a noisy neighbour hits both; one unmeasured start of each comes
 # first (disk cache). Prints every run's milliseconds, each app's median, and the ratio of the
-# medians.
+# medians; the same for the CPU time the process had used when it was ready (user + system, all
+# threads, 10 ms ticks), which waiting for a core on a busy machine does not inflate.
 #
-#   benchmarks/startup.sh        knobs: RUNS per app (20), CORTEX_PORT (5393), BARE_PORT (5394),
-#                                SKIP_BUILD=1 (reuse terraform/build and the bare Release build)
+#   benchmarks/startup.sh        knobs: RUNS per app (20), PORT (5393),
+#                                SKIP_BUILD=1 (reuse terraform/build and the bare Release build),
+#                                BASELINE=<publish directory of another Cortex build>: started in
+#                                the same alternation, to compare two builds in one run
 # Any Cortex__* or DOTNET_* variable reaches Cortex (for example DOTNET_TieredPGO=0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-20}"
-CORTEX_PORT="${CORTEX_PORT:-5393}"
-BARE_PORT="${BARE_PORT:-5394}"
+PORT="${PORT:-5393}"
 WORK="$(mktemp -d /tmp/cortex-startup.XXXXXX)"
 
 case "$(uname -m)" in
@@ -38,19 +41,23 @@ BARE_DIR="$PWD/benchmarks/Cortex.Bare/bin/Release/net10.0"
 
 export ASPNETCORE_ENVIRONMENT=Production
 export Cortex__Mode=Embedded
+export Cortex__Lambda__Enabled=true
 export Cortex__Auth__SigningKey="cortex-benchmark-signing-key-0123456789abcdef"
 export Cortex__Embedded__DatabasePath="$WORK/cortex.db"
 
+apps=(cortex "$API_DIR" Cortex.Api.dll GET /health/ready 200 bare "$BARE_DIR" Cortex.Bare.dll POST /events 202)
+if [ -n "${BASELINE:-}" ]; then
+  apps+=(baseline "$(cd "$BASELINE" && pwd)" Cortex.Api.dll GET /health/ready 200)
+fi
+
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $RUNS starts per app"
-python3 - "$RUNS" "$WORK" \
-  "cortex" "$API_DIR" "Cortex.Api.dll" "$CORTEX_PORT" "GET" "/health/ready" "200" \
-  "bare" "$BARE_DIR" "Cortex.Bare.dll" "$BARE_PORT" "POST" "/events" "202" <<'PYTHON'
+python3 - "$RUNS" "$WORK" "$PORT" "${apps[@]}" <<'PYTHON'
 import http.client, os, signal, statistics, subprocess, sys, time
 
-runs, work = int(sys.argv[1]), sys.argv[2]
-apps = [sys.argv[3:10], sys.argv[10:17]]
+runs, work, port = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+apps = [sys.argv[i:i + 6] for i in range(4, len(sys.argv), 6)]
 
-def ready(port, method, path, status):
+def ready(method, path, status):
     connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
     try:
         connection.request(method, path, body=b"{}" if method == "POST" else None,
@@ -61,7 +68,8 @@ def ready(port, method, path, status):
     finally:
         connection.close()
 
-def start(name, directory, dll, port, method, path, status):
+# -> (milliseconds from spawn to the first successful answer, CPU milliseconds used by then)
+def start(name, directory, dll, method, path, status):
     log = open(os.path.join(work, name + ".log"), "ab")
     begin = time.perf_counter_ns()
     process = subprocess.Popen(
@@ -69,13 +77,16 @@ def start(name, directory, dll, port, method, path, status):
          "--urls", "http://127.0.0.1:" + port],
         cwd=directory, stdout=log, stderr=subprocess.STDOUT)
     try:
-        while not ready(port, method, path, status):
+        while not ready(method, path, status):
             if process.poll() is not None:
                 sys.exit(f"{name} exited with {process.returncode} before it was ready; see {work}")
             if time.perf_counter_ns() - begin > 60e9:
                 sys.exit(f"{name} was not ready within 60 s; see {work}")
             time.sleep(0.001)
-        return (time.perf_counter_ns() - begin) / 1e6
+        elapsed = (time.perf_counter_ns() - begin) / 1e6
+        with open(f"/proc/{process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return elapsed, (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -94,10 +105,15 @@ for run in range(runs):
         times[app[0]].append(start(*app))
 
 for name, values in times.items():
-    print(f"{name:7} " + " ".join(f"{v:.0f}" for v in values))
-medians = {name: statistics.median(values) for name, values in times.items()}
-for name, values in times.items():
-    print(f"{name:7} median {medians[name]:7.1f} ms   min {min(values):7.1f} ms   max {max(values):7.1f} ms")
-print(f"ratio   cortex / bare (medians) {medians['cortex'] / medians['bare']:.2f}")
+    print(f"{name:8} ms  " + " ".join(f"{wall:.0f}" for wall, _ in values))
+    print(f"{name:8} cpu " + " ".join(f"{cpu:.0f}" for _, cpu in values))
+for index, measure in ((0, "start -> ready"), (1, "CPU time at ready")):
+    medians = {name: statistics.median(v[index] for v in values) for name, values in times.items()}
+    for name, values in times.items():
+        print(f"{measure:17} {name:8} median {medians[name]:7.1f} ms   "
+              f"min {min(v[index] for v in values):7.1f} ms   max {max(v[index] for v in values):7.1f} ms")
+    for name in medians:
+        if name != "bare":
+            print(f"{measure:17} ratio {name} / bare (medians) {medians[name] / medians['bare']:.2f}")
 PYTHON
 echo "work dir: $WORK (server logs)"

@@ -1,8 +1,13 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.AspNetCore;
 using Serilog.Events;
+using Serilog.Extensions.Hosting;
+using Serilog.Extensions.Logging;
 using Serilog.Formatting.Compact;
+using Serilog.Settings.Configuration;
+using Serilog.Sinks.SystemConsole.Themes;
 
 namespace Cortex.Api.Hosting;
 
@@ -10,6 +15,22 @@ public static class LoggingExtensions
 {
     /// <summary>The status logged for a client that went away before it could be answered (nginx's convention).</summary>
     public const int ClientClosedRequest = 499;
+
+    /// <summary>
+    /// The Serilog assemblies the package ships, named instead of searched for: the search reads
+    /// the dependency manifest at start-up. These are the assemblies it finds, so the same
+    /// Serilog configuration keys (sinks, enrichers, formatters) keep working.
+    /// </summary>
+    private static readonly ConfigurationReaderOptions SerilogAssemblies = new(
+        typeof(Log).Assembly,
+        typeof(ConsoleTheme).Assembly,
+        typeof(FileLoggerConfigurationExtensions).Assembly,
+        typeof(LoggerSinkConfigurationDebugExtensions).Assembly,
+        typeof(CompactJsonFormatter).Assembly,
+        typeof(ConfigurationReaderOptions).Assembly,
+        typeof(SerilogLoggerFactory).Assembly,
+        typeof(DiagnosticContext).Assembly,
+        typeof(RequestLoggingOptions).Assembly);
 
     /// <summary>
     /// Serilog, one JSON object per line on stdout (CloudWatch-friendly). Every line written while
@@ -24,7 +45,7 @@ public static class LoggingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RefusedRequestLogSampler>();
         builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Configuration(builder.Configuration, SerilogAssemblies)
             .ReadFrom.Services(services)
             .Filter.With(services.GetRequiredService<RefusedRequestLogSampler>())
             .Enrich.FromLogContext()
