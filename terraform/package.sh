@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Lambda deployment zip: Cortex.Api published framework-dependent for the dotnet10
-# managed runtime, ReadyToRun-compiled (shorter cold starts), plus run.sh, the handler that the
-# Lambda Web Adapter's /opt/bootstrap wrapper executes. The zip is reproducible (lambda/zip.sh)
-# and its manifest (lambda.json: the architecture) lets Terraform refuse a package published for
-# another architecture than lambda_architecture.
+# managed runtime, ReadyToRun-compiled (shorter cold starts), with workstation GC (one heap, no
+# GC threads of its own on a Lambda-sized share of a vCPU; docs/deploy.md), plus run.sh, the
+# handler that the Lambda Web Adapter's /opt/bootstrap wrapper executes. The zip is reproducible
+# (lambda/zip.sh) and its manifest (lambda.json: the architecture) lets Terraform refuse a package
+# published for another architecture than lambda_architecture.
 #
 #   terraform/package.sh [x86_64|arm64]      -> terraform/build/lambda.zip, terraform/build/lambda.json
 set -euo pipefail
@@ -30,6 +31,7 @@ dotnet publish "$root/src/Cortex.Api/Cortex.Api.csproj" \
   -r "$rid" \
   --self-contained false \
   -p:PublishReadyToRun=true \
+  -p:ServerGarbageCollection=false \
   -p:PublishDocumentationFile=false \
   -p:PublishReferencesDocumentationFiles=false \
   -p:ContinuousIntegrationBuild=true \

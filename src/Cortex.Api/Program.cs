@@ -25,6 +25,7 @@ builder.AddCortexOperations();
 builder.AddCortexConsumer();
 builder.AddCortexSnapStart();
 builder.AddCortexSwagger();
+builder.RemoveUnusedStartupWork();
 
 var app = builder.Build();
 

@@ -1,5 +1,6 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Cortex.Api.Events;
 using Cortex.Api.Observability;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -55,6 +56,7 @@ internal sealed class SqsQueuePoller(
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+                Randomizer = SnapshotSafeRandom.NextDouble,
                 Delay = options.InitialBackoff,
                 MaxDelay = options.MaxBackoff,
                 ShouldHandle = args => ValueTask.FromResult(

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Cortex.Api.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using static Cortex.Tests.Api;
 
 namespace Cortex.Tests.Hosting;
@@ -66,6 +68,16 @@ public sealed class StartupTests
 
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
         await AssertProblemAsync(swagger, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public void TheDataProtectionKeyRingIsNotLoadedAtStart()
+    {
+        using var app = new CortexApplication();
+
+        var hostedServices = app.Services.GetServices<IHostedService>().Select(s => s.GetType().Name);
+
+        Assert.DoesNotContain("DataProtectionHostedService", hostedServices);
     }
 
     private static string ReadDevelopmentKey()

@@ -47,6 +47,14 @@ public sealed class TerraformPackageTests : IDisposable
         Assert.Contains("{\"architecture\":\"%s\"", script, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ThePackageRunsWithWorkstationGarbageCollection()
+    {
+        var script = File.ReadAllText(Path.Combine(TerraformModule.ModuleDirectory, "package.sh"));
+
+        Assert.Contains("-p:ServerGarbageCollection=false", script, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))

@@ -1,4 +1,5 @@
 using System.Net;
+using Cortex.Api.Events;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -98,9 +99,7 @@ internal static class AwsRetry
     private static TimeSpan FullJitter(int attempt, TimeSpan baseDelay)
     {
         var ceiling = Math.Min(MaxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 20)));
-#pragma warning disable CA5394 // Jitter, not security.
-        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-#pragma warning restore CA5394
+        return TimeSpan.FromMilliseconds(SnapshotSafeRandom.NextDouble() * ceiling);
     }
 
     private static DateTimeOffset DeadlineOf(ResilienceContext context) =>
