@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
@@ -21,7 +22,8 @@ public static class LoggingExtensions
     /// the dependency manifest at start-up. These are the assemblies it finds, so the same
     /// Serilog configuration keys (sinks, enrichers, formatters) keep working.
     /// </summary>
-    private static readonly ConfigurationReaderOptions SerilogAssemblies = new(
+    internal static readonly Assembly[] SerilogAssemblies =
+    [
         typeof(Log).Assembly,
         typeof(ConsoleTheme).Assembly,
         typeof(FileLoggerConfigurationExtensions).Assembly,
@@ -30,7 +32,8 @@ public static class LoggingExtensions
         typeof(ConfigurationReaderOptions).Assembly,
         typeof(SerilogLoggerFactory).Assembly,
         typeof(DiagnosticContext).Assembly,
-        typeof(RequestLoggingOptions).Assembly);
+        typeof(RequestLoggingOptions).Assembly,
+    ];
 
     /// <summary>
     /// Serilog, one JSON object per line on stdout (CloudWatch-friendly). Every line written while
@@ -45,7 +48,7 @@ public static class LoggingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RefusedRequestLogSampler>();
         builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration, SerilogAssemblies)
+            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(SerilogAssemblies))
             .ReadFrom.Services(services)
             .Filter.With(services.GetRequiredService<RefusedRequestLogSampler>())
             .Enrich.FromLogContext()
