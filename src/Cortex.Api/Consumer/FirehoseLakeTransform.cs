@@ -35,6 +35,12 @@ public static class FirehoseLakeTransform
             var records = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                if (reader.ValueTextEquals("Records"))
+                {
+                    // An SQS event: no need to read its messages twice.
+                    return false;
+                }
+
                 stream |= reader.ValueTextEquals("deliveryStreamArn");
                 var isRecords = reader.ValueTextEquals("records");
                 reader.Read();

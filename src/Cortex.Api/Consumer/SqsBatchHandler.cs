@@ -163,10 +163,11 @@ internal sealed class SqsBatchHandler(
                 {
                     RecordLag(events[i]);
                 }
+
+                logger.LogDebug("Event {EventId} of message {MessageId} {Outcome}",
+                    events[i].EventIdText, record.MessageId, outcomes[i] == SaveOutcome.Duplicate ? "was already stored" : "stored");
             }
 
-            logger.LogDebug("Message {MessageId}: {Stored} of its {Count} events stored, {Duplicates} already stored",
-                record.MessageId, stored, events.Count, duplicates);
             return RecordOutcome.Stored;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
