@@ -1,15 +1,17 @@
-# EventBridge -> Firehose -> S3: GZIP newline-delimited events, partitioned by the event's own
-# timestamp (dynamic partitioning with a JQ query), not by arrival time, so a late event lands
-# in the hour it describes and Athena's partition filters stay correct.
+# EventBridge -> Firehose -> S3: GZIP newline-delimited events, one line per event, partitioned by
+# the event's own timestamp, not by arrival time, so a late event lands in the hour it describes
+# and Athena's partition filters stay correct.
+#
+# The bus carries packs of events ({"events":[...]}, docs/eventbridge.md), and each Firehose record
+# is one pack. Firehose's own record de-aggregation cannot split it (it splits concatenated or
+# newline-delimited JSON objects; an array is not valid input), so the Cortex function itself is the
+# stream's Lambda transformation: it answers each record with its events as JSON lines and the
+# pack's hour as partition keys (a publisher never packs two hours together). See docs/deploy.md.
 
 locals {
   data_lake_events_prefix  = "events/"
   data_lake_errors_prefix  = "errors/"
   data_lake_results_prefix = "athena-results/"
-
-  # The event's timestamp is normalised by the API to yyyy-MM-ddTHH:mm:ss.fffZ (UTC), so fixed
-  # slices are exact; a record without it fails extraction and goes to the error prefix.
-  partition_query = "{year: .timestamp[0:4], month: .timestamp[5:7], day: .timestamp[8:10], hour: .timestamp[11:13]}"
 }
 
 resource "aws_s3_bucket" "data_lake" {
@@ -174,7 +176,7 @@ resource "aws_kinesis_firehose_delivery_stream" "events" {
     role_arn   = aws_iam_role.firehose.arn
     bucket_arn = aws_s3_bucket.data_lake.arn
 
-    prefix              = "${local.data_lake_events_prefix}year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/"
+    prefix              = "${local.data_lake_events_prefix}year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/"
     error_output_prefix = "${local.data_lake_errors_prefix}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
     compression_format  = "GZIP"
     buffering_size      = var.firehose_buffering_mb
@@ -188,24 +190,21 @@ resource "aws_kinesis_firehose_delivery_stream" "events" {
     processing_configuration {
       enabled = true
 
+      # Each pack becomes its events, one JSON line each (newline-terminated, so no
+      # AppendDelimiterToRecord), with partition keys year/month/day/hour from the events' timestamp.
       processors {
-        type = "MetadataExtraction"
+        type = "Lambda"
         parameters {
-          parameter_name  = "JsonParsingEngine"
-          parameter_value = "JQ-1.6"
+          parameter_name  = "LambdaArn"
+          parameter_value = aws_lambda_alias.live.arn
         }
         parameters {
-          parameter_name  = "MetadataExtractionQuery"
-          parameter_value = local.partition_query
+          parameter_name  = "BufferSizeInMBs"
+          parameter_value = "1"
         }
-      }
-
-      # Firehose concatenates records as they come; this makes each event one line (NDJSON).
-      processors {
-        type = "AppendDelimiterToRecord"
         parameters {
-          parameter_name  = "Delimiter"
-          parameter_value = "\\n"
+          parameter_name  = "BufferIntervalInSeconds"
+          parameter_value = "60"
         }
       }
     }
@@ -218,4 +217,11 @@ resource "aws_kinesis_firehose_delivery_stream" "events" {
   }
 
   depends_on = [aws_iam_role_policy.firehose]
+
+  lifecycle {
+    precondition {
+      condition     = local.resources.lambda.pass_through_path != "/events"
+      error_message = "The data lake transformation reaches the app through the Lambda Web Adapter's pass-through path, which must not be the public /events."
+    }
+  }
 }

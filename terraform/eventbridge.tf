@@ -13,8 +13,8 @@ resource "aws_cloudwatch_event_target" "to_sqs" {
   rule           = aws_cloudwatch_event_rule.to_sqs.name
   event_bus_name = aws_cloudwatch_event_bus.events.name
   target_id      = "events-queue"
-  # The whole EventBridge event is the message body; the consumer reads the Cortex event from
-  # its "detail" (DESIGN.md section 6).
+  # The whole EventBridge event is the message body; its "detail" is a pack of Cortex events that
+  # the consumer unpacks (docs/eventbridge.md, docs/consumer.md).
   arn = aws_sqs_queue.events.arn
 
   dead_letter_config {
@@ -42,8 +42,8 @@ resource "aws_cloudwatch_event_target" "to_firehose" {
   target_id      = "data-lake"
   arn            = aws_kinesis_firehose_delivery_stream.events.arn
   role_arn       = aws_iam_role.eventbridge_to_firehose.arn
-  # Only the Cortex event goes to the lake, so each S3 line is one event and the Glue table's
-  # columns are the event's fields.
+  # Only the pack goes to Firehose (not the EventBridge envelope); the stream's transformation
+  # splits it so that each S3 line is one event and the Glue table's columns are the event's fields.
   input_path = "$.detail"
 
   dead_letter_config {

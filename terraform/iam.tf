@@ -217,6 +217,13 @@ data "aws_iam_policy_document" "firehose" {
     actions   = ["logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.firehose.arn}:log-stream:${aws_cloudwatch_log_stream.firehose_s3.name}"]
   }
+
+  # The stream's Lambda transformation splits each pack of events into lines (data_lake.tf).
+  statement {
+    sid       = "SplitPacksIntoEvents"
+    actions   = ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"]
+    resources = [aws_lambda_alias.live.arn]
+  }
 }
 
 resource "aws_iam_role_policy" "firehose" {

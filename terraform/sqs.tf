@@ -16,7 +16,10 @@ resource "aws_sqs_queue" "events" {
   visibility_timeout_seconds = local.queue_visibility_timeout_seconds
   message_retention_seconds  = local.resources.queue.message_retention_seconds
   receive_wait_time_seconds  = local.resources.queue.receive_wait_time_seconds
-  sqs_managed_sse_enabled    = true
+  # A delivered EventBridge event is its PutEvents entry (up to 256 KB) plus the envelope, so
+  # a full pack is a little over 256 KiB: SQS's 1 MiB maximum, not its old 256 KiB.
+  max_message_size        = local.resources.queue.max_message_size
+  sqs_managed_sse_enabled = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
@@ -27,6 +30,7 @@ resource "aws_sqs_queue" "events" {
 resource "aws_sqs_queue" "events_dlq" {
   name                      = local.names.dead_letter_queue
   message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
+  max_message_size          = local.resources.queue.max_message_size
   sqs_managed_sse_enabled   = true
 }
 
@@ -42,6 +46,7 @@ resource "aws_sqs_queue_redrive_allow_policy" "events_dlq" {
 resource "aws_sqs_queue" "to_sqs_target_dlq" {
   name                      = local.names.to_sqs_target_dlq
   message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
+  max_message_size          = local.resources.queue.max_message_size
   sqs_managed_sse_enabled   = true
 }
 
@@ -49,6 +54,7 @@ resource "aws_sqs_queue" "to_sqs_target_dlq" {
 resource "aws_sqs_queue" "to_firehose_target_dlq" {
   name                      = local.names.to_firehose_target_dlq
   message_retention_seconds = local.resources.dead_letter_queue.message_retention_seconds
+  max_message_size          = local.resources.queue.max_message_size
   sqs_managed_sse_enabled   = true
 }
 

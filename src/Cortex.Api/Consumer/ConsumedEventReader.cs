@@ -6,17 +6,18 @@ using Cortex.Api.Events;
 namespace Cortex.Api.Consumer;
 
 /// <summary>
-/// Reads the Cortex event out of an SQS message body: the body is the EventBridge event and the
-/// event is its <c>detail</c>. What the ingestion side guaranteed is checked again, with the same
-/// reader and rules (<see cref="StoredEventReader"/>), because the queue accepts anything anyone
-/// with send rights puts on it; a message that fails here is malformed and goes to the dead-letter
-/// queue after its last receive instead of into the table.
+/// Reads the Cortex events out of an SQS message body: the body is the EventBridge event and its
+/// <c>detail</c> is a pack of events (<see cref="EventPack"/>), or one event as messages sent before
+/// packing carried it. What the ingestion side guaranteed is checked again, with the same reader and
+/// rules (<see cref="StoredEventReader"/>), because the queue accepts anything anyone with send
+/// rights puts on it; a message with any event that fails here is malformed as a whole and goes to
+/// the dead-letter queue after its last receive instead of into the table.
 /// </summary>
 internal static class ConsumedEventReader
 {
-    public static bool TryRead(string? body, [NotNullWhen(true)] out TelemetryEvent? telemetryEvent, [NotNullWhen(false)] out string? reason)
+    public static bool TryRead(string? body, [NotNullWhen(true)] out IReadOnlyList<TelemetryEvent>? events, [NotNullWhen(false)] out string? reason)
     {
-        telemetryEvent = null;
+        events = null;
         var utf8 = Encoding.UTF8.GetBytes(body ?? string.Empty);
         reason = StrictJson.CheckText(utf8, "message body");
         if (reason is not null)
@@ -56,12 +57,20 @@ internal static class ConsumedEventReader
                     reason = "The event's \"detail\" is not a JSON object.";
                     StrictJson.SkipChecked(ref reader);
                 }
-                else if (!StoredEventReader.TryRead(ref reader, out telemetryEvent, out var problems))
+                else if (EventPack.IsPack(reader))
+                {
+                    reason = EventPack.TryRead(ref reader, out var pack, out var problems)
+                        ? null
+                        : "The pack in \"detail\" is invalid: " + problems;
+                    events = pack;
+                }
+                else if (!StoredEventReader.TryRead(ref reader, out var telemetryEvent, out var problems))
                 {
                     reason = "The event in \"detail\" is invalid: " + problems;
                 }
                 else
                 {
+                    events = [telemetryEvent];
                     reason = null;
                 }
             }
@@ -79,10 +88,10 @@ internal static class ConsumedEventReader
 
         if (reason is not null)
         {
-            telemetryEvent = null;
+            events = null;
             return false;
         }
 
-        return telemetryEvent is not null;
+        return events is not null;
     }
 }

@@ -5,8 +5,10 @@ using Microsoft.Extensions.Options;
 namespace Cortex.Api.Consumer;
 
 /// <summary>
-/// The Lambda Web Adapter pass-through endpoint: the adapter POSTs the raw SQS event of each
-/// invocation here, and this answer becomes the function's result, the partial batch response.
+/// The Lambda Web Adapter pass-through endpoint: the adapter POSTs the raw event of each non-HTTP
+/// invocation here, and this answer becomes the function's result. An SQS event is answered with the
+/// partial batch response; the data lake's Firehose transformation event (<see cref="FirehoseLakeTransform"/>)
+/// with its records split into events.
 /// </summary>
 public static class ConsumerApi
 {
@@ -50,6 +52,11 @@ public static class ConsumerApi
         try
         {
             var body = await ReadBodyAsync(context.Request, cancellationToken);
+            if (FirehoseLakeTransform.IsTransformationEvent(body))
+            {
+                return TypedResults.Bytes(FirehoseLakeTransform.Transform(body, logger), "application/json");
+            }
+
             var parsed = LambdaSqsEvent.Parse(body);
             if (parsed.Problem is not null)
             {

@@ -1,6 +1,6 @@
 namespace Cortex.Api.Consumer;
 
-/// <summary>One SQS message as either entry point received it. <paramref name="Body"/> is the EventBridge event.</summary>
+/// <summary>One SQS message as either entry point received it. <paramref name="Body"/> is the EventBridge event, its detail a pack of events.</summary>
 public sealed record SqsRecord(string MessageId, string? Body, IReadOnlyDictionary<string, string> Attributes)
 {
     public const string ReceiveCountAttribute = "ApproximateReceiveCount";
@@ -21,7 +21,11 @@ public sealed record SqsBatch(IReadOnlyList<SqsRecord> Records, bool FromFifoQue
         arnOrUrl is not null && arnOrUrl.EndsWith(".fifo", StringComparison.Ordinal);
 }
 
-/// <summary>What became of a batch. Only <see cref="FailedMessageIds"/> drives SQS; the counts are for logs.</summary>
+/// <summary>
+/// What became of a batch. Only <see cref="FailedMessageIds"/> drives SQS; the counts are for logs:
+/// <see cref="Stored"/> and <see cref="Duplicates"/> count the events of the messages that succeeded,
+/// the others count messages.
+/// </summary>
 public sealed record SqsBatchResult(
     IReadOnlyList<string> FailedMessageIds,
     int Stored,

@@ -9,10 +9,12 @@ namespace Cortex.Api.Consumer;
 
 /// <summary>
 /// The one SQS consumer, behind both entry points (the Lambda pass-through endpoint and the
-/// in-process poller): reads each message's event, stores it idempotently and reports which
-/// messages failed so that only those come back. Duplicates are successes; a malformed message is
-/// a failure, so SQS moves it to the dead-letter queue after its last receive and the alarm fires.
-/// It never throws for a record: every problem becomes that record's failure.
+/// in-process poller): reads each message's pack of events, stores them idempotently and reports
+/// which messages failed so that only those come back. A message succeeds only when every event of
+/// its pack is stored or was already there; otherwise the whole pack comes back, and the conditional
+/// put makes its already stored events duplicates. A malformed message (any event in it invalid) is
+/// a failure, so SQS moves the whole pack to the dead-letter queue after its last receive and the
+/// alarm fires. It never throws for a record: every problem becomes that record's failure.
 /// </summary>
 internal sealed class SqsBatchHandler(
     ITelemetryStore store, TimeProvider clock, IOptions<ConsumerOptions> options, CortexMetrics metrics, ILogger<SqsBatchHandler> logger)
@@ -32,17 +34,18 @@ internal sealed class SqsBatchHandler(
     {
         var records = batch.Records;
         var outcomes = new int[records.Count];
+        var counts = new EventCounts();
         using var timer = DeadlineTimer(batch.Deadline);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             if (batch.FromFifoQueue)
             {
-                await HandleInOrderAsync(records, outcomes, stop.Token);
+                await HandleInOrderAsync(records, outcomes, counts, stop.Token);
             }
             else
             {
-                await HandleConcurrentlyAsync(records, outcomes, stop.Token);
+                await HandleConcurrentlyAsync(records, outcomes, counts, stop.Token);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -50,7 +53,7 @@ internal sealed class SqsBatchHandler(
             // Whatever has not finished is reported as failed below.
         }
 
-        var result = Summarise(records, outcomes);
+        var result = Summarise(records, outcomes, counts);
         RecordMetrics(records.Count, result);
         if (result.Unfinished > 0 && timer.IsCancellationRequested)
         {
@@ -61,7 +64,7 @@ internal sealed class SqsBatchHandler(
 
         var level = result.AllSucceeded ? LogLevel.Debug : LogLevel.Warning;
         logger.Log(level,
-            "Consumed {Count} messages (FIFO {Fifo}): {Stored} stored, {Duplicates} duplicates, {Malformed} malformed, {StoreFailures} store failures, {Unfinished} unfinished",
+            "Consumed {Count} messages (FIFO {Fifo}): events {Stored} stored and {Duplicates} duplicates; messages {Malformed} malformed, {StoreFailures} store failures, {Unfinished} unfinished",
             records.Count, batch.FromFifoQueue,
             result.Stored, result.Duplicates, result.Malformed, result.StoreFailures, result.Unfinished);
         return result;
@@ -86,11 +89,11 @@ internal sealed class SqsBatchHandler(
     }
 
     /// <summary>FIFO: one at a time in queue order, stopping at the first failure so nothing overtakes it.</summary>
-    private async Task HandleInOrderAsync(IReadOnlyList<SqsRecord> records, int[] outcomes, CancellationToken cancellationToken)
+    private async Task HandleInOrderAsync(IReadOnlyList<SqsRecord> records, int[] outcomes, EventCounts counts, CancellationToken cancellationToken)
     {
         for (var i = 0; i < records.Count && !cancellationToken.IsCancellationRequested; i++)
         {
-            var outcome = await HandleRecordAsync(records[i], cancellationToken);
+            var outcome = await HandleRecordAsync(records[i], counts, cancellationToken);
             outcomes[i] = (int)outcome;
             if (!IsSuccess(outcome))
             {
@@ -99,7 +102,7 @@ internal sealed class SqsBatchHandler(
         }
     }
 
-    private async Task HandleConcurrentlyAsync(IReadOnlyList<SqsRecord> records, int[] outcomes, CancellationToken cancellationToken)
+    private async Task HandleConcurrentlyAsync(IReadOnlyList<SqsRecord> records, int[] outcomes, EventCounts counts, CancellationToken cancellationToken)
     {
         // Not disposed: a record abandoned at the deadline may still release it afterwards.
         var gate = new SemaphoreSlim(_options.MaxConcurrency);
@@ -116,7 +119,7 @@ internal sealed class SqsBatchHandler(
             await gate.WaitAsync(cancellationToken);
             try
             {
-                var outcome = await HandleRecordAsync(records[index], cancellationToken);
+                var outcome = await HandleRecordAsync(records[index], counts, cancellationToken);
                 Volatile.Write(ref outcomes[index], (int)outcome);
             }
             finally
@@ -126,39 +129,46 @@ internal sealed class SqsBatchHandler(
         }
     }
 
-    private async Task<RecordOutcome> HandleRecordAsync(SqsRecord record, CancellationToken cancellationToken)
+    private async Task<RecordOutcome> HandleRecordAsync(SqsRecord record, EventCounts counts, CancellationToken cancellationToken)
     {
-        if (!ConsumedEventReader.TryRead(record.Body, out var telemetryEvent, out var reason))
+        if (!ConsumedEventReader.TryRead(record.Body, out var events, out var reason))
         {
             LogMalformed(record, reason);
             return RecordOutcome.Malformed;
         }
 
-        using var activity = StartActivity(record, telemetryEvent);
+        using var activity = StartActivity(record, events);
         try
         {
-            var save = store.SaveAsync([telemetryEvent], cancellationToken);
+            var save = store.SaveAsync(events, cancellationToken);
 
             // A store that ignores the token must not hold the batch past its deadline; if it fails
             // after being abandoned, observe the exception so it is not reported as unobserved.
             _ = save.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             var outcomes = await save.WaitAsync(cancellationToken);
-            if (outcomes.Count != 1)
+            if (outcomes.Count != events.Count)
             {
-                throw new InvalidOperationException($"The store returned {outcomes.Count} outcomes for one event.");
+                throw new InvalidOperationException($"The store returned {outcomes.Count} outcomes for {events.Count} events.");
             }
 
-            var outcome = outcomes[0] == SaveOutcome.Duplicate ? RecordOutcome.Duplicate : RecordOutcome.Stored;
-            activity?.SetTag("cortex.outcome", outcome == RecordOutcome.Duplicate ? "duplicate" : "stored");
-            if (outcome == RecordOutcome.Stored)
+            var duplicates = outcomes.Count(o => o == SaveOutcome.Duplicate);
+            var stored = outcomes.Count - duplicates;
+            counts.Add(stored, duplicates);
+            activity?.SetTag("cortex.stored", stored);
+            activity?.SetTag("cortex.duplicates", duplicates);
+            for (var i = 0; i < events.Count; i++)
             {
-                RecordLag(telemetryEvent);
+                if (outcomes[i] == SaveOutcome.Stored)
+                {
+                    RecordLag(events[i]);
+                }
+
+                logger.LogDebug("Event {EventId} of message {MessageId} {Outcome}",
+                    events[i].EventIdText, record.MessageId, outcomes[i] == SaveOutcome.Duplicate ? "was already stored" : "stored");
             }
 
-            logger.LogDebug("Event {EventId} of message {MessageId} {Outcome}",
-                telemetryEvent.EventIdText, record.MessageId, outcome == RecordOutcome.Duplicate ? "was already stored" : "stored");
-            return outcome;
+            return RecordOutcome.Stored;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -169,8 +179,8 @@ internal sealed class SqsBatchHandler(
         {
             activity.RecordFailure(ex);
             logger.LogWarning(ex,
-                "Storing event {EventId} of message {MessageId} failed on receive {ReceiveCount}; SQS will deliver it again",
-                telemetryEvent.EventIdText, record.MessageId, record.ReceiveCount);
+                "Storing the {Count} events of message {MessageId} failed on receive {ReceiveCount}; SQS will deliver the whole pack again",
+                events.Count, record.MessageId, record.ReceiveCount);
             return RecordOutcome.StoreFailed;
         }
     }
@@ -192,8 +202,11 @@ internal sealed class SqsBatchHandler(
             record.MessageId, receiveCount, reason);
     }
 
-    /// <summary>A consumer span in the trace that began at POST /events, linked to the batch's own span.</summary>
-    private static Activity? StartActivity(SqsRecord record, TelemetryEvent telemetryEvent)
+    /// <summary>
+    /// A consumer span in the trace that began at the POST of the pack's first event (one request's
+    /// events share it), linked to the batch's own span.
+    /// </summary>
+    private static Activity? StartActivity(SqsRecord record, IReadOnlyList<TelemetryEvent> events)
     {
         if (!Source.HasListeners())
         {
@@ -201,11 +214,12 @@ internal sealed class SqsBatchHandler(
         }
 
         var links = Activity.Current is { } current ? new[] { new ActivityLink(current.Context) } : null;
-        var parent = ActivityContext.TryParse(telemetryEvent.TraceParent, null, out var context) ? context : default;
+        var parent = ActivityContext.TryParse(events[0].TraceParent, null, out var context) ? context : default;
         var activity = Source.StartActivity("cortex.consume", ActivityKind.Consumer, parent, links: links);
         activity?.SetTag("messaging.system", "aws_sqs");
         activity?.SetTag("messaging.message.id", record.MessageId);
-        activity?.SetTag("cortex.event_id", telemetryEvent.EventIdText);
+        activity?.SetTag("messaging.batch.message_count", events.Count);
+        activity?.SetTag("cortex.event_id", events[0].EventIdText);
         return activity;
     }
 
@@ -238,20 +252,19 @@ internal sealed class SqsBatchHandler(
         }
     }
 
-    private static bool IsSuccess(RecordOutcome outcome) => outcome is RecordOutcome.Stored or RecordOutcome.Duplicate;
+    private static bool IsSuccess(RecordOutcome outcome) => outcome == RecordOutcome.Stored;
 
-    private static SqsBatchResult Summarise(IReadOnlyList<SqsRecord> records, int[] outcomes)
+    private static SqsBatchResult Summarise(IReadOnlyList<SqsRecord> records, int[] outcomes, EventCounts counts)
     {
         var failed = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int stored = 0, duplicates = 0, malformed = 0, storeFailures = 0, unfinished = 0;
+        int malformed = 0, storeFailures = 0, unfinished = 0;
         for (var i = 0; i < records.Count; i++)
         {
             var outcome = (RecordOutcome)Volatile.Read(ref outcomes[i]);
             switch (outcome)
             {
-                case RecordOutcome.Stored: stored++; continue;
-                case RecordOutcome.Duplicate: duplicates++; continue;
+                case RecordOutcome.Stored: continue;
                 case RecordOutcome.Malformed: malformed++; break;
                 case RecordOutcome.StoreFailed: storeFailures++; break;
                 default: unfinished++; break;
@@ -263,14 +276,30 @@ internal sealed class SqsBatchHandler(
             }
         }
 
-        return new SqsBatchResult(failed, stored, duplicates, malformed, storeFailures, unfinished);
+        return new SqsBatchResult(failed, counts.Stored, counts.Duplicates, malformed, storeFailures, unfinished);
+    }
+
+    /// <summary>Events stored and found already stored, over the messages that succeeded (added concurrently).</summary>
+    private sealed class EventCounts
+    {
+        private int _stored;
+        private int _duplicates;
+
+        public int Stored => Volatile.Read(ref _stored);
+
+        public int Duplicates => Volatile.Read(ref _duplicates);
+
+        public void Add(int stored, int duplicates)
+        {
+            Interlocked.Add(ref _stored, stored);
+            Interlocked.Add(ref _duplicates, duplicates);
+        }
     }
 
     private enum RecordOutcome
     {
         Unfinished = 0,
         Stored,
-        Duplicate,
         Malformed,
         StoreFailed,
     }

@@ -60,7 +60,8 @@ public static class DeadLetterApi
         var maxMessages = request?.MaxMessages ?? ReplayRequest.DefaultMaxMessages;
         var maxPerSecond = request?.MaxPerSecond ?? ReplayRequest.DefaultMaxPerSecond;
         var result = await queue.ReplayAsync(maxMessages, maxPerSecond, cancellationToken);
-        logger.LogInformation("Replayed {Moved} dead letters from {Queue} ({Failed} failed, {Method})", result.Moved, queue.Name, result.Failed, result.Method);
+        logger.LogInformation("Replayed {Moved} dead letters holding {Events} events from {Queue} ({Failed} failed, {Method})",
+            result.Moved, result.EventsMoved, queue.Name, result.Failed, result.Method);
         return TypedResults.Ok(result);
     }
 

@@ -30,6 +30,9 @@ public interface IDeadLetterQueue
 /// One dead-lettered message as an operator sees it. <see cref="FailedAt"/> is when it was dead-lettered
 /// where the backend records that (the embedded spool does; SQS does not). <see cref="SentAt"/> is when
 /// it was first sent to the consumer queue (SQS keeps that time when it moves a message to the DLQ).
+/// <see cref="EventCount"/> is how many events the message holds (a pack of events moves and replays
+/// whole); <see cref="EventId"/>, <see cref="Source"/> and <see cref="EventType"/> are its first event's.
+/// Null when the body cannot be read.
 /// </summary>
 public sealed record DeadLetter(
     string Id,
@@ -40,7 +43,11 @@ public sealed record DeadLetter(
     DateTimeOffset? FailedAt,
     string? Reason,
     string Body,
-    DateTimeOffset? SentAt = null);
+    DateTimeOffset? SentAt = null,
+    int? EventCount = null);
 
-/// <summary>What a replay did.</summary>
-public sealed record ReplayResult(int Moved, int Failed, string Method);
+/// <summary>
+/// What a replay did: messages moved and failed, and the events the moved messages hold (null when
+/// the backend moves messages without reading them, as an SQS message-move task does).
+/// </summary>
+public sealed record ReplayResult(int Moved, int Failed, string Method, int? EventsMoved = null);

@@ -19,8 +19,9 @@ public sealed class AwsApiCallsCollection;
 /// <summary>
 /// Counts the AWS API calls the app makes per event on each path (docs/performance.md, "AWS API
 /// calls per 1,000 events"). Alone in its collection: the counter sees every call of the process.
-/// Asserts the call pattern (batching, one write per event) and the cost per million events
-/// computed from the calls and their bodies with the dated <see cref="AwsPriceList"/>, never timings.
+/// Asserts the call pattern (packing: one PutEvents entry and one queue message per request of up
+/// to 256 KB; one write per event) and the cost per million events computed from the calls and
+/// their bodies with the dated <see cref="AwsPriceList"/>, never timings.
 /// </summary>
 [Collection(nameof(AwsApiCallsCollection))]
 public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
@@ -77,14 +78,15 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         var polled = Record(counter.Take(), "consumer: in-process poller (10 per receive at most)", Singles);
         var polledWrites = counter.TakenBodies;
 
-        // Ingestion in one request of 10, then the Lambda pass-through consuming them; the receive
-        // and delete are the event source mapping's, made here as Lambda would, so not counted.
+        // Ingestion in one request of 10 (one pack: one entry, one queue message), then the Lambda
+        // pass-through consuming it; the receive and delete are the event source mapping's, made
+        // here as Lambda would, so not counted.
         await PostAsync(client, "/events/batch", "[" + string.Join(",", Enumerable.Range(0, 10).Select(i => RoundTrip.Event(source, 100 + i))) + "]");
         var batchOfTen = Record(counter.Take(), "POST /events/batch, 10 events", 10);
-        var messages = await _aws.ReceiveWithoutDeletingAsync(10);
+        var messages = await _aws.ReceiveWithoutDeletingAsync(1);
         counter.Take();
         var invocation = await ConsumerHarness.PostPassThroughAsync(client, LambdaSqsEvents.Create(messages, _aws.Provisioned.QueueArn));
-        var lambda = Record(counter.Take(), "consumer: Lambda pass-through (SQS calls are the event source mapping's)", messages.Count);
+        var lambda = Record(counter.Take(), "consumer: Lambda pass-through (SQS calls are the event source mapping's)", 10);
         var lambdaWrites = counter.TakenBodies;
         Assert.Empty(ConsumerHarness.ReadFailures(await invocation.Content.ReadAsStringAsync(Cancellation)));
         await _aws.Sqs.DeleteMessageBatchAsync(_aws.QueueUrl,
@@ -100,7 +102,7 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
         var hundredCalls = counter.TakenBodies;
 
         // Reads.
-        var read = await client.GetAsync($"/events/{JsonDocument.Parse(messages[0].Body).RootElement.GetProperty("detail").GetProperty("event_id").GetString()}", Cancellation);
+        var read = await client.GetAsync($"/events/{JsonDocument.Parse(messages[0].Body).RootElement.GetProperty("detail").GetProperty("events")[0].GetProperty("event_id").GetString()}", Cancellation);
         var getOne = Record(counter.Take(), "GET /events/{id}", null);
         var bySource = await client.GetAsync($"/events?source={source}&limit=50", Cancellation);
         var listBySource = Record(counter.Take(), "GET /events?source=...&limit=50 (one page)", null);
@@ -115,7 +117,8 @@ public sealed class AwsApiCallsTests : IClassFixture<AwsResources>, IDisposable
 
         Assert.Equal(new Dictionary<string, int> { ["EventBridge.PutEvents"] = Singles }, singles);
         Assert.Equal(new Dictionary<string, int> { ["EventBridge.PutEvents"] = 1 }, batchOfTen);
-        Assert.Equal(BatchSize / EventBridgeEventPublisher.MaxEntriesPerCall, hundred["EventBridge.PutEvents"]);
+        Assert.Equal(10, JsonDocument.Parse(Assert.Single(messages).Body).RootElement.GetProperty("detail").GetProperty("events").GetArrayLength());
+        Assert.Equal(1, hundred["EventBridge.PutEvents"]);
         Assert.Single(hundred);
         Assert.Equal(Singles, consumed);
         Assert.Equal(Singles, polled["DynamoDB.PutItem"]);

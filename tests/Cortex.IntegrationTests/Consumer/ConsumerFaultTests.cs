@@ -185,7 +185,7 @@ public sealed class ConsumerFaultTests : IClassFixture<AwsResources>, IDisposabl
     private static string Source(string name) => $"e2e-{name}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private static string EventId(Message message) =>
-        JsonDocument.Parse(message.Body).RootElement.GetProperty("detail").GetProperty("event_id").GetString()!;
+        JsonDocument.Parse(message.Body).RootElement.GetProperty("detail").GetProperty("events")[0].GetProperty("event_id").GetString()!;
 
     private static async Task<List<string>> PostAsync(HttpClient client, string source, int count)
     {

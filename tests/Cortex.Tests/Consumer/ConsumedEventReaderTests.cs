@@ -20,7 +20,62 @@ public sealed class ConsumedEventReaderTests
 
         Assert.True(ConsumedEventReader.TryRead(Envelope(e), out var read, out var reason), reason);
 
-        Assert.Equal(EventJson.ToJson(e, includeTrace: true), EventJson.ToJson(read, includeTrace: true));
+        Assert.Equal(EventJson.ToJson(e, includeTrace: true), EventJson.ToJson(Assert.Single(read), includeTrace: true));
+    }
+
+    [Fact]
+    public void APackReadsBackEveryEventInItsOrder()
+    {
+        var events = Enumerable.Range(0, 5).Select(_ => NewEvent()).ToArray();
+
+        Assert.True(ConsumedEventReader.TryRead(PackEnvelope(events), out var read, out var reason), reason);
+
+        Assert.Equal(events.Select(e => EventJson.ToJson(e, includeTrace: true)), read.Select(e => EventJson.ToJson(e, includeTrace: true)));
+    }
+
+    [Fact]
+    public void AMessageSentBeforePackingWithOneEventAsItsDetailIsStillRead()
+    {
+        var e = NewEvent();
+
+        Assert.True(ConsumedEventReader.TryRead(SingleEventEnvelope(e), out var read, out var reason), reason);
+
+        Assert.Equal(e.EventId, Assert.Single(read).EventId);
+    }
+
+    [Fact]
+    public void APackWithOneInvalidEventIsRefusedWholeNamingTheEvent()
+    {
+        var bad = JsonNode.Parse(EventJson.ToJson(NewEvent()))!.AsObject();
+        bad["event_type"] = "CPU_USAGE";
+        var detail = "{\"events\":[" + EventJson.ToJson(NewEvent()) + "," + bad.ToJsonString() + "]}";
+
+        Assert.False(ConsumedEventReader.TryRead(EnvelopeWithDetail(detail), out var read, out var reason));
+
+        Assert.Null(read);
+        Assert.Contains("1 of the pack's 2 events are invalid", reason, StringComparison.Ordinal);
+        Assert.Contains("event 1: event_type", reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"events":[]}""", "no events")]
+    [InlineData("""{"events":{}}""", "not an array")]
+    [InlineData("""{"events":[7]}""", "event 0: not a JSON object")]
+    public void AMalformedPackIsRefused(string detail, string expected)
+    {
+        Assert.False(ConsumedEventReader.TryRead(EnvelopeWithDetail(detail), out _, out var reason));
+
+        Assert.Contains(expected, reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APackWithAPropertyBesideItsEventsIsRefused()
+    {
+        var detail = "{\"events\":[" + EventJson.ToJson(NewEvent()) + "],\"extra\":{\"a\":1}}";
+
+        Assert.False(ConsumedEventReader.TryRead(EnvelopeWithDetail(detail), out _, out var reason));
+
+        Assert.Contains("a property other than \"events\"", reason, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -58,7 +113,7 @@ public sealed class ConsumedEventReaderTests
 
         Assert.True(ConsumedEventReader.TryRead(Envelope(e), out var read, out var reason), reason);
 
-        Assert.Equal(e.Timestamp, read.Timestamp);
+        Assert.Equal(e.Timestamp, Assert.Single(read).Timestamp);
     }
 
     [Fact]

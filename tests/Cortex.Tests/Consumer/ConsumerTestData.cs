@@ -42,8 +42,18 @@ internal static class ConsumerTestData
         };
     }
 
-    /// <summary>The SQS message body EventBridge delivers for <paramref name="e"/>.</summary>
-    public static string Envelope(TelemetryEvent e) => EnvelopeWithDetail(EventJson.ToJson(e, includeTrace: true));
+    /// <summary>The SQS message body EventBridge delivers for <paramref name="e"/> published alone: a pack of one.</summary>
+    public static string Envelope(TelemetryEvent e) => PackEnvelope(e);
+
+    /// <summary>The SQS message body EventBridge delivers for one PutEvents entry packing <paramref name="events"/>.</summary>
+    public static string PackEnvelope(params TelemetryEvent[] events) => EnvelopeWithDetail(PackDetail(events));
+
+    /// <summary>The detail the publisher writes for a pack (the same bytes as EventBridgeEventPublisherTests pin).</summary>
+    public static string PackDetail(IEnumerable<TelemetryEvent> events) =>
+        "{\"events\":[" + string.Join(",", events.Select(e => EventJson.ToJson(e, includeTrace: true))) + "]}";
+
+    /// <summary>The body of a message published before packing: the detail is the event itself.</summary>
+    public static string SingleEventEnvelope(TelemetryEvent e) => EnvelopeWithDetail(EventJson.ToJson(e, includeTrace: true));
 
     public static string EnvelopeWithDetail(string detailJson) =>
         $$"""{"version":"0","id":"{{Guid.NewGuid()}}","detail-type":"TelemetryEvent","source":"cortex.producer.test","account":"123456789012","time":"2026-11-23T10:00:00Z","region":"us-east-1","resources":[],"detail":{{detailJson}}}""";

@@ -89,6 +89,75 @@ public sealed class SqsBatchHandlerTests
     }
 
     [Fact]
+    public async Task EveryEventOfAPackIsStoredAndCounted()
+    {
+        var events = Enumerable.Range(0, 100).Select(_ => NewEvent()).ToArray();
+        var handler = CreateHandler();
+
+        var result = await handler.HandleAsync(new SqsBatch([Record(PackEnvelope(events))]), TestContext.Current.CancellationToken);
+
+        Assert.Empty(result.FailedMessageIds);
+        Assert.Equal(100, result.Stored);
+        Assert.All(events, e => Assert.Equal(EventJson.ToJson(e), EventJson.ToJson(_store.Events[e.EventId])));
+    }
+
+    [Fact]
+    public async Task APackWhoseEventsPartlyFailToStoreIsRetriedWholeAndItsRedeliveryStoresOnlyTheRest()
+    {
+        var events = Enumerable.Range(0, 10).Select(_ => NewEvent()).ToArray();
+        var body = PackEnvelope(events);
+        var failing = events[4].EventId;
+        _store.OnSave = (e, _) => e.EventId == failing ? throw new StoreUnavailableException() : Task.CompletedTask;
+        var first = Record(body);
+        var handler = CreateHandler();
+
+        var failed = await handler.HandleAsync(new SqsBatch([first]), TestContext.Current.CancellationToken);
+        var storedBefore = _store.Events.Count;
+        _store.OnSave = null;
+        var again = await handler.HandleAsync(new SqsBatch([Record(body, receiveCount: 2, messageId: first.MessageId)]), TestContext.Current.CancellationToken);
+
+        Assert.Equal([first.MessageId], failed.FailedMessageIds);
+        Assert.Equal(1, failed.StoreFailures);
+        Assert.Equal(0, failed.Stored);
+        Assert.Empty(again.FailedMessageIds);
+        Assert.Equal(events.Length - storedBefore, again.Stored);
+        Assert.Equal(storedBefore, again.Duplicates);
+        Assert.All(events, e => Assert.True(_store.Events.ContainsKey(e.EventId)));
+    }
+
+    [Fact]
+    public async Task ARedeliveredPackStoresNothingNew()
+    {
+        var events = Enumerable.Range(0, 20).Select(_ => NewEvent()).ToArray();
+        var body = PackEnvelope(events);
+        var handler = CreateHandler();
+        await handler.HandleAsync(new SqsBatch([Record(body)]), TestContext.Current.CancellationToken);
+        var stored = _store.Events.ToDictionary(p => p.Key, p => EventJson.ToJson(p.Value));
+
+        var again = await handler.HandleAsync(new SqsBatch([Record(body, receiveCount: 2)]), TestContext.Current.CancellationToken);
+
+        Assert.Empty(again.FailedMessageIds);
+        Assert.Equal(0, again.Stored);
+        Assert.Equal(20, again.Duplicates);
+        Assert.Equal(stored, _store.Events.ToDictionary(p => p.Key, p => EventJson.ToJson(p.Value)));
+    }
+
+    [Fact]
+    public async Task APackWithOneInvalidEventIsMalformedWholeAndNoneOfItsEventsIsStored()
+    {
+        var events = Enumerable.Range(0, 3).Select(_ => NewEvent()).ToArray();
+        var detail = PackDetail(events).Replace("\"cpu_usage\"", "\"CPU\"", StringComparison.Ordinal);
+        var poison = Record(EnvelopeWithDetail(detail), receiveCount: 3);
+        var handler = CreateHandler();
+
+        var result = await handler.HandleAsync(new SqsBatch([poison, Record(NewEvent())]), TestContext.Current.CancellationToken);
+
+        Assert.Equal([poison.MessageId], result.FailedMessageIds);
+        Assert.Equal(1, result.Malformed);
+        Assert.All(events, e => Assert.False(_store.Events.ContainsKey(e.EventId)));
+    }
+
+    [Fact]
     public async Task AStoreThatThrowsSynchronouslyFailsTheMessageInsteadOfTheBatch()
     {
         var store = new SynchronouslyThrowingStore();

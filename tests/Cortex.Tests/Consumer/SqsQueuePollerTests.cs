@@ -245,7 +245,7 @@ public sealed class SqsQueuePollerTests
     private static Cortex.Api.Events.TelemetryEvent DetailOf(Message message)
     {
         using var document = System.Text.Json.JsonDocument.Parse(message.Body);
-        return Cortex.Api.Events.EventJson.FromElement(document.RootElement.GetProperty("detail"));
+        return Cortex.Api.Events.EventJson.FromElement(document.RootElement.GetProperty("detail").GetProperty("events")[0]);
     }
 
     private static async Task<ReceiveMessageResponse> WaitForShutdownAsync(CancellationToken cancellationToken)

@@ -252,21 +252,23 @@ public sealed class TerraformPolicyTests
     }
 
     [Fact]
-    public async Task TheDataLakeIsPartitionedByEventTimeAsGzippedLines()
+    public async Task TheDataLakeSplitsPacksIntoGzippedLinesPartitionedByEventTime()
     {
         var module = await LoadAsync();
         var stream = Assert.Single(module.ResourcesOfType("aws_kinesis_firehose_delivery_stream"));
         var s3 = stream.NestedBlocks("extended_s3_configuration").Single();
-        var processors = TerraformBlock.NestedBlocks(TerraformBlock.NestedBlocks(s3, "processing_configuration").Single(), "processors")
-            .Select(processor => processor.GetProperty("type").GetString())
-            .ToList();
+        var processor = Assert.Single(TerraformBlock.NestedBlocks(TerraformBlock.NestedBlocks(s3, "processing_configuration").Single(), "processors"));
+        var parameters = TerraformBlock.NestedBlocks(processor, "parameters")
+            .ToDictionary(p => p.GetProperty("parameter_name").GetString()!, p => p.GetProperty("parameter_value").GetString());
 
         Assert.Equal("GZIP", s3.GetProperty("compression_format").GetString());
-        Assert.Contains("year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/", s3.GetProperty("prefix").GetString(), StringComparison.Ordinal);
+        Assert.Contains("year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/", s3.GetProperty("prefix").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("!{timestamp:", s3.GetProperty("prefix").GetString(), StringComparison.Ordinal);
         Assert.Contains("!{firehose:error-output-type}", s3.GetProperty("error_output_prefix").GetString(), StringComparison.Ordinal);
-        Assert.Equal(["MetadataExtraction", "AppendDelimiterToRecord"], processors);
-        Assert.StartsWith("{year: .timestamp[0:4]", module.Locals["partition_query"].GetString(), StringComparison.Ordinal);
+        Assert.Equal("Lambda", processor.GetProperty("type").GetString());
+        Assert.Equal("${aws_lambda_alias.live.arn}", parameters["LambdaArn"]);
+        Assert.Contains("lambda:InvokeFunction", module.DataSourcesOfType("aws_iam_policy_document").Single(d => d.Name == "firehose").Raw, StringComparison.Ordinal);
+        Assert.Equal("$.detail", module.ResourcesOfType("aws_cloudwatch_event_target").Single(t => t.Name == "to_firehose").String("input_path"));
     }
 
 

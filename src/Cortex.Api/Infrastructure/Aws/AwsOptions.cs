@@ -43,6 +43,17 @@ public sealed class AwsOptions
     [RegularExpression("^[A-Za-z0-9._\\-/]{1,64}$")]
     public string EventSourcePrefix { get; set; } = "cortex.producer.";
 
+    /// <summary>
+    /// The largest PutEvents entry (one pack of events) and call, counted as EventBridge counts it.
+    /// EventBridge documents entries as less than 256 KB; raise it only where the bus and the queue
+    /// (max_message_size) are known to take more.
+    /// </summary>
+    [Range(4096, 1_048_576)]
+    public int MaxEntryBytes { get; set; } = DefaultMaxEntryBytes;
+
+    /// <summary>EventBridge's documented PutEvents entry limit: less than 256 KB.</summary>
+    public const int DefaultMaxEntryBytes = (256 * 1024) - 1;
+
     /// <summary>How long one publish may keep retrying throttled or failed entries before answering failed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan PublishRetryBudget { get; set; } = TimeSpan.FromSeconds(3);

@@ -1,26 +1,28 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Cortex.Api.Events;
 using Cortex.Api.Ports;
 using Microsoft.Extensions.Options;
 using Polly;
+using Entry = Cortex.Api.Infrastructure.Aws.EventBridgePacker.Entry;
 
 namespace Cortex.Api.Infrastructure.Aws;
 
 /// <summary>
-/// Publishes events to the EventBridge bus with PutEvents: at most 10 entries and 256 KB per call,
-/// calls in parallel. Entries that fail with InternalFailure or ThrottlingException are resent
-/// (a Polly retry, <see cref="AwsRetry.Bounded{T}"/>) until the retry budget is spent, then answered as failed; entries
-/// refused for another reason are answered as rejected. The message id is the EventBridge EventId.
+/// Publishes events to the EventBridge bus with PutEvents: the events travel in packs, as few
+/// entries as the entry size limit allows (<see cref="EventBridgePacker"/>), at most 10 entries
+/// and <see cref="AwsOptions.MaxEntryBytes"/> per call, calls in parallel. Every event answers as
+/// its entry did: entries that fail with InternalFailure or ThrottlingException are resent (a Polly
+/// retry, <see cref="AwsRetry.Bounded{T}"/>) until the retry budget is spent, then all their events
+/// are failed; an entry refused for another reason is rejected when it holds one event and failed
+/// when it holds several (the refusal is the pack's, not provably any one event's). The message id
+/// is the entry's EventBridge EventId, shared by the events of a pack.
 /// </summary>
 internal sealed class EventBridgeEventPublisher(
     EventBridgeClient client, IOptions<AwsOptions> options, ILogger<EventBridgeEventPublisher> logger) : IEventPublisher
 {
     public const int MaxEntriesPerCall = 10;
-    public const int MaxRequestBytes = 256 * 1024;
     private const int MaxParallelCalls = 8;
-    private const int TimeEntryBytes = 14; // how EventBridge counts a Time parameter in the entry size
 
     private readonly AwsOptions _options = options.Value;
 
@@ -40,21 +42,7 @@ internal sealed class EventBridgeEventPublisher(
     public async Task<PublishResult> PublishAsync(IReadOnlyList<TelemetryEvent> events, CancellationToken cancellationToken)
     {
         var outcomes = new PublishOutcome[events.Count];
-        var entries = new List<Entry>(events.Count);
-        var detail = new ArrayBufferWriter<byte>(1024);
-        for (var i = 0; i < events.Count; i++)
-        {
-            var entry = CreateEntry(i, events[i], detail);
-            if (entry.Size > MaxRequestBytes)
-            {
-                outcomes[i] = PublishOutcome.Rejected($"The event is larger than EventBridge's {MaxRequestBytes / 1024} KB entry limit.");
-                continue;
-            }
-
-            entries.Add(entry);
-        }
-
-        var pending = entries;
+        var pending = EventBridgePacker.Pack(events, _options, outcomes);
         var deadline = client.Clock.GetUtcNow() + _options.PublishRetryBudget;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(AwsRetry.Deadline, deadline);
@@ -75,10 +63,11 @@ internal sealed class EventBridgeEventPublisher(
 
         if (pending.Count > 0)
         {
-            logger.LogWarning("{Count} events still failing after the {Budget} retry budget; answered as failed", pending.Count, _options.PublishRetryBudget);
+            logger.LogWarning("{Count} entries ({Events} events) still failing after the {Budget} retry budget; answered as failed",
+                pending.Count, pending.Sum(e => e.Indices.Length), _options.PublishRetryBudget);
             foreach (var entry in pending)
             {
-                outcomes[entry.Index] = PublishOutcome.Failed($"The event bus did not accept the event ({entry.LastError}); retry.");
+                Answer(outcomes, entry, PublishOutcome.Failed($"The event bus did not accept the event ({entry.LastError}); retry."));
             }
         }
 
@@ -104,18 +93,19 @@ internal sealed class EventBridgeEventPublisher(
                 }
             });
 
-        retry.Sort((a, b) => a.Index.CompareTo(b.Index));
+        retry.Sort((a, b) => a.Indices[0].CompareTo(b.Indices[0]));
         return retry;
     }
 
-    /// <summary>Splits entries into calls of at most 10 entries and 256 KB.</summary>
-    internal static IEnumerable<List<Entry>> Chunk(IReadOnlyList<Entry> entries)
+    /// <summary>Splits entries into calls of at most 10 entries and <see cref="AwsOptions.MaxEntryBytes"/>.</summary>
+    private IEnumerable<List<Entry>> Chunk(IReadOnlyList<Entry> entries)
     {
+        var maxRequestBytes = _options.MaxEntryBytes;
         var chunk = new List<Entry>(MaxEntriesPerCall);
         var size = 0;
         foreach (var entry in entries)
         {
-            if (chunk.Count == MaxEntriesPerCall || (chunk.Count > 0 && size + entry.Size > MaxRequestBytes))
+            if (chunk.Count == MaxEntriesPerCall || (chunk.Count > 0 && size + entry.Size > maxRequestBytes))
             {
                 yield return chunk;
                 chunk = new List<Entry>(MaxEntriesPerCall);
@@ -144,17 +134,17 @@ internal sealed class EventBridgeEventPublisher(
         {
             // The call as a whole was refused (a missing permission, a bad bus name): not the
             // events' fault, so the client may retry once an operator has fixed it.
-            logger.LogError(ex, "PutEvents was refused for {Count} events", chunk.Count);
+            logger.LogError(ex, "PutEvents was refused for {Count} entries", chunk.Count);
             foreach (var entry in chunk)
             {
-                outcomes[entry.Index] = PublishOutcome.Failed("The event bus refused the request; retry later.");
+                Answer(outcomes, entry, PublishOutcome.Failed("The event bus refused the request; retry later."));
             }
 
             return [];
         }
         catch (Exception ex) when (ex is EventBridgeException or HttpRequestException or TimeoutException)
         {
-            logger.LogWarning(ex, "PutEvents failed for {Count} events", chunk.Count);
+            logger.LogWarning(ex, "PutEvents failed for {Count} entries", chunk.Count);
             foreach (var entry in chunk)
             {
                 entry.LastError = ex is EventBridgeException bridge ? bridge.ErrorType : ex.GetType().Name;
@@ -183,7 +173,7 @@ internal sealed class EventBridgeEventPublisher(
                 var result = results[i];
                 if (result.TryGetProperty("EventId", out var id) && id.GetString() is { Length: > 0 } eventId)
                 {
-                    outcomes[entry.Index] = PublishOutcome.Accepted(eventId);
+                    Answer(outcomes, entry, PublishOutcome.Accepted(eventId));
                     continue;
                 }
 
@@ -194,9 +184,14 @@ internal sealed class EventBridgeEventPublisher(
                     entry.LastError = code.Length == 0 ? "UnknownError" : code;
                     retry.Add(entry);
                 }
+                else if (entry.Indices.Length == 1)
+                {
+                    Answer(outcomes, entry, PublishOutcome.Rejected($"The event bus rejected the event: {code} {message}".TrimEnd()));
+                }
                 else
                 {
-                    outcomes[entry.Index] = PublishOutcome.Rejected($"The event bus rejected the event: {code} {message}".TrimEnd());
+                    logger.LogError("The event bus refused a pack of {Count} events: {Code} {Message}", entry.Indices.Length, code, message);
+                    Answer(outcomes, entry, PublishOutcome.Failed($"The event bus refused the pack holding the event: {code} {message}".TrimEnd()));
                 }
             }
 
@@ -204,33 +199,13 @@ internal sealed class EventBridgeEventPublisher(
         }
     }
 
-    /// <summary>
-    /// The entry's JSON, with the event written once as UTF-8 into <paramref name="detail"/> (a
-    /// scratch buffer reused across entries) and escaped straight into the entry's Detail string.
-    /// </summary>
-    private Entry CreateEntry(int index, TelemetryEvent e, ArrayBufferWriter<byte> detail)
+    /// <summary>Every event of the entry answers as the entry did.</summary>
+    private static void Answer(PublishOutcome[] outcomes, Entry entry, PublishOutcome outcome)
     {
-        var source = EventBridgeSource.For(_options.EventSourcePrefix, e.Source);
-        detail.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(detail, EventJson.WriterOptions))
+        foreach (var index in entry.Indices)
         {
-            EventJson.Write(writer, e, includeTrace: true);
+            outcomes[index] = outcome;
         }
-
-        var size = TimeEntryBytes + Encoding.UTF8.GetByteCount(source) + Encoding.UTF8.GetByteCount(e.EventType) + detail.WrittenCount;
-        var buffer = new ArrayBufferWriter<byte>(detail.WrittenCount + 256);
-        using (var writer = new Utf8JsonWriter(buffer, EventJson.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("Source", source);
-            writer.WriteString("DetailType", e.EventType);
-            writer.WriteString("Detail", detail.WrittenSpan);
-            writer.WriteString("EventBusName", _options.EventBusName);
-            writer.WriteNumber("Time", e.TimestampMs / 1000m);
-            writer.WriteEndObject();
-        }
-
-        return new Entry(index, buffer.WrittenSpan.ToArray(), size);
     }
 
     private static byte[] RequestBody(List<Entry> chunk)
@@ -252,17 +227,5 @@ internal sealed class EventBridgeEventPublisher(
 
         written += Encoding.UTF8.GetBytes("]}", span[written..]);
         return body[..written];
-    }
-
-    /// <summary>One PutEvents entry: the event's position in the request, its JSON and its EventBridge size.</summary>
-    internal sealed class Entry(int index, byte[] json, int size)
-    {
-        public int Index { get; } = index;
-
-        public byte[] Json { get; } = json;
-
-        public int Size { get; } = size;
-
-        public string LastError { get; set; } = string.Empty;
     }
 }

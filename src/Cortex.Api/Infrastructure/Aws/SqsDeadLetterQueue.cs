@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Cortex.Api.Events;
 using Cortex.Api.Ports;
 using Microsoft.Extensions.Options;
 
@@ -67,7 +68,7 @@ internal sealed class SqsDeadLetterQueue(
             return new ReplayResult((int)Math.Min(waiting, int.MaxValue), 0, "sqs-message-move-task");
         }
 
-        int moved = 0, failed = 0;
+        int moved = 0, failed = 0, events = 0;
         using var pacer = new ReplayPacer(maxPerSecond, clock);
         while (moved + failed < maxMessages && failed == 0)
         {
@@ -94,6 +95,7 @@ internal sealed class SqsDeadLetterQueue(
 
                     moved++;
                     done++;
+                    events += ToDeadLetter(message).EventCount ?? 0;
                 }
             }
             finally
@@ -102,7 +104,7 @@ internal sealed class SqsDeadLetterQueue(
             }
         }
 
-        return new ReplayResult(moved, failed, "receive-send-delete");
+        return new ReplayResult(moved, failed, "receive-send-delete", events);
     }
 
     public async Task<long> PurgeAsync(CancellationToken cancellationToken)
@@ -140,7 +142,7 @@ internal sealed class SqsDeadLetterQueue(
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException)
         {
-            logger.LogWarning(ex, "Replaying dead letter {MessageId} failed; it and the rest stay in the dead-letter queue", message.MessageId);
+            logger.LogWarning(ex, "Replaying dead letter {MessageId} failed; it (all its events) and the rest stay in the dead-letter queue", message.MessageId);
             return false;
         }
 
@@ -209,14 +211,29 @@ internal sealed class SqsDeadLetterQueue(
     private static DeadLetter ToDeadLetter(Message message)
     {
         string? eventId = null, source = null, eventType = null;
+        int? eventCount = null;
         try
         {
             using var document = JsonDocument.Parse(message.Body);
-            if (document.RootElement.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.Object)
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("detail", out var detail)
+                && detail.ValueKind == JsonValueKind.Object)
             {
-                eventId = detail.TryGetProperty("event_id", out var id) ? id.GetString() : null;
-                source = detail.TryGetProperty("source", out var s) ? s.GetString() : null;
-                eventType = detail.TryGetProperty("event_type", out var t) ? t.GetString() : null;
+                // A pack lists its events; a detail without one is a single event (sent before packing).
+                var first = detail;
+                eventCount = 1;
+                if (detail.TryGetProperty(EventPack.EventsProperty, out var events) && events.ValueKind == JsonValueKind.Array)
+                {
+                    eventCount = events.GetArrayLength();
+                    first = eventCount > 0 ? events[0] : default;
+                }
+
+                if (first.ValueKind == JsonValueKind.Object)
+                {
+                    eventId = Text(first, "event_id");
+                    source = Text(first, "source");
+                    eventType = Text(first, "event_type");
+                }
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
@@ -230,8 +247,11 @@ internal sealed class SqsDeadLetterQueue(
             ? DateTimeOffset.FromUnixTimeMilliseconds(epoch)
             : null;
         // SQS does not record when it moved a message here: failed_at stays unknown.
-        return new DeadLetter(message.MessageId, eventId, source, eventType, receives, null, Reason(message, receives), message.Body, sent);
+        return new DeadLetter(message.MessageId, eventId, source, eventType, receives, null, Reason(message, receives), message.Body, sent, eventCount);
     }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>
     /// EventBridge target DLQs carry ERROR_CODE/ERROR_MESSAGE. SQS marks a message it moved here after

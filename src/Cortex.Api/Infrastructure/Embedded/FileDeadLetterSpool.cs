@@ -118,7 +118,7 @@ internal sealed class FileDeadLetterSpool(
         }
 
         await RemoveAsync(replayed, cancellationToken);
-        return new ReplayResult(replayed.Count, failed, "store");
+        return new ReplayResult(replayed.Count, failed, "store", replayed.Count);
     }
 
     public async Task<long> PurgeAsync(CancellationToken cancellationToken)
@@ -233,7 +233,7 @@ internal sealed class FileDeadLetterSpool(
         }
 
         DateTimeOffset? failedAt = Rfc3339.TryParse(entry.FailedAt, out var at) ? at : null;
-        return new DeadLetter(entry.Id, eventId, source, eventType, null, failedAt, entry.Reason, entry.Event);
+        return new DeadLetter(entry.Id, eventId, source, eventType, null, failedAt, entry.Reason, entry.Event, EventCount: 1);
     }
 
     public void Dispose() => _lock.Dispose();

@@ -35,7 +35,7 @@ public sealed class EventBridgeEventPublisherTests : IClassFixture<AwsResources>
         Assert.Equal("cpu_usage", body.GetProperty("detail-type").GetString());
         Assert.Equal(EventBridgeSource.For("cortex.producer.", "host a/ü"), body.GetProperty("source").GetString());
         Assert.StartsWith("cortex.producer.host_a/", body.GetProperty("source").GetString(), StringComparison.Ordinal);
-        var detail = EventJson.FromElement(body.GetProperty("detail"));
+        var detail = EventJson.FromElement(Assert.Single(body.GetProperty("detail").GetProperty("events").EnumerateArray()));
         Assert.Equal(e.EventId, detail.EventId);
         Assert.Equal("host a/ü", detail.Source);
         Assert.Equal(e.Timestamp, detail.Timestamp);
@@ -44,21 +44,37 @@ public sealed class EventBridgeEventPublisherTests : IClassFixture<AwsResources>
     }
 
     [Fact]
-    public async Task TwentyFiveEventsGoOutInThreeCallsAndAllArrive()
+    public async Task TwentyFiveEventsOfOneHourGoOutAsOnePackInOneCallAndArriveAsOneMessage()
     {
         var (publisher, calls) = CreatePublisher();
         var events = Enumerable.Range(0, 25).Select(i => TestEvents.Create(source: $"chunk-{i}")).ToList();
 
         var outcomes = (await publisher.PublishAsync(events, TestContext.Current.CancellationToken)).Outcomes;
-        var messages = await _aws.ReceiveAsync(25);
+        var messages = await _aws.ReceiveAsync(1);
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
-        Assert.Equal(25, outcomes.Select(o => o.MessageId).Distinct().Count());
-        Assert.Equal(3, calls.Count);
-        var arrived = messages.Select(m => JsonDocument.Parse(m.Body).RootElement.GetProperty("detail").GetProperty("event_id").GetString()).ToHashSet();
-        Assert.True(events.All(e => arrived.Contains(e.EventIdText)), $"{arrived.Count} of 25 events arrived");
-        var ids = messages.Select(m => JsonDocument.Parse(m.Body).RootElement.GetProperty("id").GetString()).ToHashSet();
-        Assert.True(outcomes.All(o => ids.Contains(o.MessageId)));
+        Assert.Single(outcomes.Select(o => o.MessageId).Distinct());
+        Assert.Single(calls);
+        var body = JsonDocument.Parse(Assert.Single(messages).Body).RootElement;
+        Assert.Equal(outcomes[0].MessageId, body.GetProperty("id").GetString());
+        Assert.Equal("cortex.producer.mixed", body.GetProperty("source").GetString());
+        Assert.Equal(
+            events.Select(e => e.EventIdText),
+            body.GetProperty("detail").GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event_id").GetString()));
+    }
+
+    [Fact]
+    public async Task EventsOfThreeHoursArriveAsThreeMessages()
+    {
+        var (publisher, _) = CreatePublisher();
+        var events = Enumerable.Range(0, 9).Select(i => TestEvents.Create(timestamp: TestEvents.BaseTime.AddHours(i % 3))).ToList();
+
+        var outcomes = (await publisher.PublishAsync(events, TestContext.Current.CancellationToken)).Outcomes;
+        var messages = await _aws.ReceiveAsync(3);
+
+        Assert.Equal(3, outcomes.Select(o => o.MessageId).Distinct().Count());
+        Assert.Equal(3, messages.Count);
+        Assert.All(messages, m => Assert.Equal(3, JsonDocument.Parse(m.Body).RootElement.GetProperty("detail").GetProperty("events").GetArrayLength()));
     }
 
     [Fact]

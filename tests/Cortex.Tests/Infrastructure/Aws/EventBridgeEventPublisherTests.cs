@@ -13,8 +13,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Cortex.Tests.Infrastructure.Aws;
 
 /// <summary>
-/// PutEvents partial failures, which no emulator produces: a scripted transport under the real
-/// retry and SigV4 handlers answers each call.
+/// Packing and PutEvents partial failures, which no emulator produces: a scripted transport under
+/// the real retry and SigV4 handlers answers each call. Events of different hours never share an
+/// entry, so <c>Event(hour: n)</c> puts events into entries of their own.
 /// </summary>
 public sealed class EventBridgeEventPublisherTests
 {
@@ -26,7 +27,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = (await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken)).Outcomes;
+        var outcomes = (await publisher.PublishAsync([Event(hour: 0), Event(hour: 1), Event(hour: 2)], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
         Assert.Equal(2, transport.Calls.Count);
@@ -58,7 +59,7 @@ public sealed class EventBridgeEventPublisherTests
             entries => Answer(Ok(), Error("ValidationException", "Detail is malformed."), Ok()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = (await publisher.PublishAsync([Event(), Event(), Event()], TestContext.Current.CancellationToken)).Outcomes;
+        var outcomes = (await publisher.PublishAsync([Event(hour: 0), Event(hour: 1), Event(hour: 2)], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal([PublishStatus.Accepted, PublishStatus.Rejected, PublishStatus.Accepted], outcomes.Select(o => o.Status));
         Assert.Contains("ValidationException", outcomes[1].Error, StringComparison.Ordinal);
@@ -72,7 +73,7 @@ public sealed class EventBridgeEventPublisherTests
             [.. entries.Select(e => e.GetProperty("Source").GetString()!.EndsWith("always-failing", StringComparison.Ordinal) ? Error("InternalFailure") : Ok())]));
         var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(3));
 
-        var outcomes = (await publisher.PublishAsync([Event(), Event() with { Source = "always-failing" }], TestContext.Current.CancellationToken)).Outcomes;
+        var outcomes = (await publisher.PublishAsync([Event(), Event(hour: 1) with { Source = "always-failing" }], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.Equal(PublishStatus.Accepted, outcomes[0].Status);
         Assert.Equal(PublishStatus.Failed, outcomes[1].Status);
@@ -182,23 +183,23 @@ public sealed class EventBridgeEventPublisherTests
         Assert.Equal("cpu_usage", entry.GetProperty("DetailType").GetString());
         Assert.Equal("cortex-events-bus", entry.GetProperty("EventBusName").GetString());
         Assert.Equal(e.TimestampMs / 1000m, entry.GetProperty("Time").GetDecimal());
-        Assert.Equal(EventJson.ToJson(e, includeTrace: true), entry.GetProperty("Detail").GetString());
+        Assert.Equal("{\"events\":[" + EventJson.ToJson(e, includeTrace: true) + "]}", entry.GetProperty("Detail").GetString());
     }
 
     [Fact]
-    public async Task TwentyFiveEventsAreSentAsCallsOfAtMostTen()
+    public async Task TwentyFiveEntriesAreSentAsCallsOfAtMostTen()
     {
         var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
 
-        var outcomes = (await publisher.PublishAsync([.. Enumerable.Range(0, 25).Select(_ => Event())], TestContext.Current.CancellationToken)).Outcomes;
+        var outcomes = (await publisher.PublishAsync([.. Enumerable.Range(0, 25).Select(i => Event(hour: i))], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
         Assert.Equal([10, 10, 5], transport.Calls.Select(c => c.Count).Order().Reverse());
     }
 
     [Fact]
-    public async Task LargeEventsAreSplitToStayUnderTheRequestSizeLimit()
+    public async Task LargeEventsArePackedTwoToAnEntryAndEachEntryIsACallOfItsOwn()
     {
         var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
         var publisher = CreatePublisher(transport);
@@ -207,8 +208,129 @@ public sealed class EventBridgeEventPublisherTests
         var outcomes = (await publisher.PublishAsync([.. Enumerable.Range(0, 5).Select(_ => Event() with { Data = Encoding.UTF8.GetBytes(big) })], TestContext.Current.CancellationToken)).Outcomes;
 
         Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
-        Assert.Equal([2, 2, 1], transport.Calls.Select(c => c.Count).Order().Reverse());
-        Assert.All(transport.RequestSizes, size => Assert.True(size < 2 * 256 * 1024));
+        Assert.All(transport.Calls, call => Assert.Single(call));
+        Assert.Equal([1, 2, 2], transport.Calls.Select(c => PackedEvents(c[0]).Count).Order());
+        Assert.All(transport.Calls, call => Assert.InRange(EntrySize(call[0]), 1, AwsOptions.DefaultMaxEntryBytes));
+    }
+
+    [Fact]
+    public async Task AHundredSmallEventsTravelAsOneEntryInTheirOrderAndShareItsMessageId()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+        var events = Enumerable.Range(0, 100).Select(_ => Event()).ToArray();
+
+        var outcomes = (await publisher.PublishAsync(events, TestContext.Current.CancellationToken)).Outcomes;
+
+        var entry = Assert.Single(Assert.Single(transport.Calls));
+        Assert.Equal(events.Select(e => e.EventId.ToString("D")), PackedEvents(entry).Select(e => e.GetProperty("event_id").GetString()));
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+        Assert.Single(outcomes.Select(o => o.MessageId).Distinct());
+        Assert.Equal(EventBridgeSource.For("cortex.producer.", "host-a"), entry.GetProperty("Source").GetString());
+        Assert.Equal("cpu_usage", entry.GetProperty("DetailType").GetString());
+    }
+
+    [Fact]
+    public async Task APackOfSeveralSourcesAndTypesIsLabelledMixed()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+
+        await publisher.PublishAsync([Event(), Event() with { Source = "host-b", EventType = "uptime" }], TestContext.Current.CancellationToken);
+
+        var entry = Assert.Single(Assert.Single(transport.Calls));
+        Assert.Equal("cortex.producer.mixed", entry.GetProperty("Source").GetString());
+        Assert.Equal("mixed", entry.GetProperty("DetailType").GetString());
+        Assert.Equal(2, PackedEvents(entry).Count);
+    }
+
+    [Fact]
+    public async Task EventsOfDifferentHoursNeverShareAnEntry()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+        var events = new[] { Event(hour: 0), Event(hour: 1), Event(hour: 0), Event(hour: 1), Event(hour: 0) };
+
+        await publisher.PublishAsync(events, TestContext.Current.CancellationToken);
+
+        var entries = Assert.Single(transport.Calls);
+        Assert.Equal(2, entries.Count);
+        Assert.Equal([events[0].EventId, events[2].EventId, events[4].EventId], PackedEvents(entries[0]).Select(e => e.GetProperty("event_id").GetGuid()));
+        Assert.Equal([events[1].EventId, events[3].EventId], PackedEvents(entries[1]).Select(e => e.GetProperty("event_id").GetGuid()));
+    }
+
+    [Fact]
+    public async Task AFailedEntryAnswersExactlyItsEventsFailed()
+    {
+        // Two entries (two hours); the bus refuses the second for a reason that is not retried.
+        var transport = new ScriptedTransport(entries => Answer(Ok(), Error("MalformedDetail", "refused")));
+        var publisher = CreatePublisher(transport);
+        var events = new[] { Event(hour: 0), Event(hour: 1), Event(hour: 0), Event(hour: 1), Event(hour: 1) };
+
+        var outcomes = (await publisher.PublishAsync(events, TestContext.Current.CancellationToken)).Outcomes;
+
+        Assert.Equal(
+            [PublishStatus.Accepted, PublishStatus.Failed, PublishStatus.Accepted, PublishStatus.Failed, PublishStatus.Failed],
+            outcomes.Select(o => o.Status));
+        Assert.All(outcomes.Where(o => o.Status == PublishStatus.Failed), o => Assert.Contains("MalformedDetail", o.Error, StringComparison.Ordinal));
+        Assert.Single(transport.Calls);
+    }
+
+    [Fact]
+    public async Task AnEntryStillFailingWhenTheBudgetIsSpentAnswersEveryEventInItFailed()
+    {
+        var transport = new ScriptedTransport(entries => Answer([.. entries.Select(_ => Error("ThrottlingException"))]));
+        var publisher = CreatePublisher(transport, budget: TimeSpan.FromSeconds(1));
+
+        var outcomes = (await publisher.PublishAsync([.. Enumerable.Range(0, 50).Select(_ => Event())], TestContext.Current.CancellationToken)).Outcomes;
+
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Failed, o.Status));
+        Assert.All(transport.Calls, call => Assert.Single(call));
+    }
+
+    [Fact]
+    public async Task APackFillsTheEntryLimitToTheLastByte()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+
+        await CreatePublisher(transport).PublishAsync(await TwoEventsFillingTheLimitAsync(over: 0), TestContext.Current.CancellationToken);
+
+        var entry = Assert.Single(Assert.Single(transport.Calls));
+        Assert.Equal(AwsOptions.DefaultMaxEntryBytes, EntrySize(entry));
+        Assert.Equal(2, PackedEvents(entry).Count);
+    }
+
+    [Fact]
+    public async Task AnEventThatWouldOverfillAPackByOneByteGoesToTheNextEntry()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+
+        var outcomes = (await CreatePublisher(transport).PublishAsync(await TwoEventsFillingTheLimitAsync(over: 1), TestContext.Current.CancellationToken)).Outcomes;
+
+        var entries = transport.Calls.SelectMany(c => c).ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, entry => Assert.True(EntrySize(entry) <= AwsOptions.DefaultMaxEntryBytes));
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+    }
+
+    [Fact]
+    public async Task NoPackOfEventsOfManySizesExceedsTheEntryLimit()
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        var publisher = CreatePublisher(transport);
+        var random = new Random(14);
+        var events = Enumerable.Range(0, 200)
+            .Select(_ => Event() with { Data = Encoding.UTF8.GetBytes($$"""{"blob":"{{new string('z', random.Next(10, 60_000))}}"}""") })
+            .ToArray();
+
+        var outcomes = (await publisher.PublishAsync(events, TestContext.Current.CancellationToken)).Outcomes;
+
+        var entries = transport.Calls.SelectMany(c => c).ToList();
+        Assert.All(outcomes, o => Assert.Equal(PublishStatus.Accepted, o.Status));
+        Assert.All(entries, entry => Assert.True(EntrySize(entry) <= AwsOptions.DefaultMaxEntryBytes, $"an entry of {EntrySize(entry)} bytes"));
+        var sent = entries.SelectMany(PackedEvents).Select(e => e.GetProperty("event_id").GetGuid()).Order();
+        Assert.Equal(events.Select(e => e.EventId).Order(), sent);
+        Assert.All(transport.Calls, call => Assert.True(call.Sum(EntrySize) <= AwsOptions.DefaultMaxEntryBytes));
     }
 
     [Fact]
@@ -240,9 +362,40 @@ public sealed class EventBridgeEventPublisherTests
         return new EventBridgeEventPublisher(client, Options.Create(options), NullLogger<EventBridgeEventPublisher>.Instance);
     }
 
-    private static TelemetryEvent Event()
+    /// <summary>The entry's size as EventBridge counts it: Time 14 bytes, then Source, DetailType and Detail in UTF-8.</summary>
+    private static int EntrySize(JsonElement entry) =>
+        (entry.TryGetProperty("Time", out _) ? 14 : 0)
+        + Encoding.UTF8.GetByteCount(entry.GetProperty("Source").GetString()!)
+        + Encoding.UTF8.GetByteCount(entry.GetProperty("DetailType").GetString()!)
+        + Encoding.UTF8.GetByteCount(entry.GetProperty("Detail").GetString()!);
+
+    private static List<JsonElement> PackedEvents(JsonElement entry)
     {
-        var time = new DateTimeOffset(2026, 3, 1, 12, 0, 0, 125, TimeSpan.Zero);
+        using var detail = JsonDocument.Parse(entry.GetProperty("Detail").GetString()!);
+        return [.. detail.RootElement.GetProperty("events").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    /// <summary>Two events whose pack is <paramref name="over"/> bytes larger than the entry limit.</summary>
+    private static async Task<TelemetryEvent[]> TwoEventsFillingTheLimitAsync(int over)
+    {
+        var first = Event() with { Data = Encoding.UTF8.GetBytes($$"""{"blob":"{{new string('a', 120 * 1024)}}"}""") };
+        var probe = Event() with { Data = """{"blob":""}"""u8.ToArray() };
+        var withEmptyBlob = EntrySize(await SingleEntryAsync([first, probe]));
+        var fill = AwsOptions.DefaultMaxEntryBytes - withEmptyBlob + over;
+        return [first, probe with { Data = Encoding.UTF8.GetBytes($$"""{"blob":"{{new string('b', fill)}}"}""") }];
+    }
+
+    /// <summary>The one entry a fresh publisher sends for <paramref name="events"/>.</summary>
+    private static async Task<JsonElement> SingleEntryAsync(TelemetryEvent[] events)
+    {
+        var transport = new ScriptedTransport(entries => Answer(entries.Select(_ => Ok()).ToArray()));
+        await CreatePublisher(transport).PublishAsync(events, TestContext.Current.CancellationToken);
+        return Assert.Single(Assert.Single(transport.Calls));
+    }
+
+    private static TelemetryEvent Event(int hour = 0)
+    {
+        var time = new DateTimeOffset(2026, 3, 1, 12, 0, 0, 125, TimeSpan.Zero).AddHours(hour);
         return new TelemetryEvent
         {
             EventId = Guid.NewGuid(),

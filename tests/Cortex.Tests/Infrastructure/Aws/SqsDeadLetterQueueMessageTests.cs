@@ -42,6 +42,31 @@ public sealed class SqsDeadLetterQueueMessageTests
     }
 
     [Fact]
+    public async Task ADeadLetteredPackShowsHowManyEventsItHoldsAndItsFirstEvent()
+    {
+        var pack = Message("m-1", receiveCount: 4, sourceArn: SourceArn);
+        pack.Body = """{"detail":{"events":[{"event_id":"0193a8f0-0000-7000-8000-000000000002","source":"web-02","event_type":"uptime"},{"event_id":"x"},{}]}}""";
+        Receive(pack, Message("m-2", receiveCount: 4, sourceArn: SourceArn));
+
+        var letters = await Queue().PeekAsync(10, TestContext.Current.CancellationToken);
+
+        Assert.Equal([3, 1], letters.Select(l => l.EventCount));
+        Assert.Equal(("0193a8f0-0000-7000-8000-000000000002", "web-02", "uptime"), (letters[0].EventId, letters[0].Source, letters[0].EventType));
+    }
+
+    [Fact]
+    public async Task AnUnreadableDeadLetterHasNoEventCount()
+    {
+        var broken = Message("m-1", receiveCount: 4, sourceArn: SourceArn);
+        broken.Body = "{not json";
+        Receive(broken);
+
+        var letter = Assert.Single(await Queue().PeekAsync(10, TestContext.Current.CancellationToken));
+
+        Assert.Null(letter.EventCount);
+    }
+
+    [Fact]
     public async Task TheSendTimeIsReportedAsSentAtAndNotAsTheTimeItFailed()
     {
         var sent = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
