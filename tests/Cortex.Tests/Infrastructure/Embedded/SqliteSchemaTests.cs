@@ -139,6 +139,20 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_id';"));
     }
 
+    [Fact]
+    public void AnOlderFileGainsTheAnalyticsJobsTableAndKeepsItsEvents()
+    {
+        Apply(VersionOne);
+        Execute("INSERT INTO events VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');");
+
+        Apply(SqliteSchema.Current);
+
+        using var connection = Open();
+        Assert.Equal((long)SqliteSchema.Current.Version, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'analytics_jobs';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
