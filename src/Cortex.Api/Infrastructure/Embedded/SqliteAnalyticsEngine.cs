@@ -16,7 +16,7 @@ internal sealed class SqliteAnalyticsEngine(SqliteDatabase database, IOptions<Em
     public Task<ScanEstimate> EstimateAsync(AnalyticsQuery query, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
-            using var connection = OpenReadOnly();
+            using var connection = database.OpenReadOnly();
             using var command = connection.CreateCommand();
             command.CommandText = SqliteAnalyticsDialect.EstimateSql(query);
             var count = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -27,7 +27,7 @@ internal sealed class SqliteAnalyticsEngine(SqliteDatabase database, IOptions<Em
         Task.Run(() =>
         {
             var dialect = new SqliteAnalyticsDialect(clock.GetUtcNow().ToUnixTimeSeconds());
-            using var connection = OpenReadOnly();
+            using var connection = database.OpenReadOnly();
             var tables = new List<AnalyticsTable>();
             foreach (var statement in AnalyticsSql.For(query, dialect))
             {
@@ -37,15 +37,6 @@ internal sealed class SqliteAnalyticsEngine(SqliteDatabase database, IOptions<Em
 
             return new AnalyticsResult(tables);
         }, cancellationToken);
-
-    private SqliteConnection OpenReadOnly()
-    {
-        var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA query_only = 1;";
-        command.ExecuteNonQuery();
-        return connection;
-    }
 
     private static AnalyticsTable Read(SqliteConnection connection, AnalyticsStatement statement, CancellationToken cancellationToken)
     {
