@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Cortex.Api.Infrastructure.Analytics;
 using Cortex.Api.Ports;
 using Microsoft.Data.Sqlite;
 
@@ -13,8 +13,6 @@ internal sealed class SqliteAnalyticsJobStore(SqliteDatabase database, TimeProvi
 {
     /// <summary>Failed jobs are not reused; a few identical recent ones are enough to find one that did not fail.</summary>
     private const int CachedCandidates = 10;
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public Task CreateAsync(AnalyticsJob job, CancellationToken cancellationToken) => Task.Run(() =>
     {
@@ -103,8 +101,7 @@ internal sealed class SqliteAnalyticsJobStore(SqliteDatabase database, TimeProvi
         var jobs = new List<AnalyticsJob>();
         while (reader.Read())
         {
-            var job = JsonSerializer.Deserialize<AnalyticsJob>(reader.GetString(0), Json)!;
-            jobs.Add(job.ResultStoredApart || reader.IsDBNull(1) ? job : job with { ResultJson = reader.GetString(1) });
+            jobs.Add(AnalyticsJobJson.Read(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
         }
 
         return jobs;
@@ -117,7 +114,7 @@ internal sealed class SqliteAnalyticsJobStore(SqliteDatabase database, TimeProvi
         command.Parameters.AddWithValue("$cache_key", job.CacheKey);
         command.Parameters.AddWithValue("$created_ms", job.CreatedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$expires_at", job.ExpiresAt.ToUnixTimeSeconds());
-        command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(job with { ResultJson = null }, Json));
+        command.Parameters.AddWithValue("$document", AnalyticsJobJson.Write(job));
         command.Parameters.AddWithValue("$result", (object?)job.ResultJson ?? DBNull.Value);
     }
 }
