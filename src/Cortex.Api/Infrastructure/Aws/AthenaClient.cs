@@ -1,15 +1,11 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon;
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
-using Cortex.Api.Observability;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Timeout;
 
 namespace Cortex.Api.Infrastructure.Aws;
 
@@ -20,7 +16,6 @@ namespace Cortex.Api.Infrastructure.Aws;
 /// </summary>
 internal sealed class AthenaClient : IDisposable
 {
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
     private readonly AwsOptions _options;
@@ -113,43 +108,9 @@ internal sealed class AthenaClient : IDisposable
         return (rows, response.RootElement.TryGetProperty("NextToken", out var token) ? token.GetString() : null);
     }
 
-    private async Task<JsonDocument> CallAsync(string action, JsonObject body, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, string.Empty);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "AmazonAthena." + action);
-        request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
-        request.Content.Headers.ContentType = JsonContentType;
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(AwsRetry.Deadline, _clock.GetUtcNow() + _options.PublishRetryBudget);
-        request.SetResilienceContext(context);
-
-        using var activity = CortexDiagnostics.StartAwsClientSpan("Athena", action);
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                var error = await AwsJsonError.ReadAsync(response, cancellationToken);
-                throw new AthenaException((int)response.StatusCode, error.Type, error.Message);
-            }
-
-            return JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-        }
-        catch (TimeoutRejectedException ex)
-        {
-            activity.RecordFailure(ex);
-            throw new TimeoutException("The Athena call timed out.", ex);
-        }
-        catch (Exception ex)
-        {
-            activity.RecordFailure(ex);
-            throw;
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
+    private Task<JsonDocument> CallAsync(string action, JsonObject body, CancellationToken cancellationToken) =>
+        AwsJsonCall.SendAsync(_http, "Athena", "AmazonAthena." + action, JsonSerializer.SerializeToUtf8Bytes(body),
+            _clock.GetUtcNow() + _options.PublishRetryBudget, (status, error) => new AthenaException(status, error.Type, error.Message), cancellationToken);
 
     public void Dispose() => _http.Dispose();
 }

@@ -26,7 +26,6 @@ public static class EmbeddedExtensions
         services.AddSingleton<IAnalyticsEngine, SqliteAnalyticsEngine>();
         services.AddSingleton<SqliteAnalyticsJobStore>();
         services.AddSingleton<IAnalyticsJobStore>(sp => sp.GetRequiredService<SqliteAnalyticsJobStore>());
-        services.AddHostedService<AnalyticsJobsCleanup>();
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("store", tags: [ReadinessCheck.Tag]);
         return services;
     }

@@ -119,6 +119,7 @@ public sealed class SqliteSchemaTests : IDisposable
             CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
             CREATE INDEX ix_events_type_second ON events (event_type, ts_ms / 1000, event_id, ts_ms);
             CREATE INDEX ix_events_expiry ON events (expires_at);
+            DROP TABLE analytics_jobs;
             PRAGMA user_version=1;
             """);
 
