@@ -13,8 +13,8 @@ namespace Cortex.Api.Infrastructure.Aws;
 /// <summary>
 /// Analytics over the data lake with Athena. The estimate is the size of the lake objects under
 /// the day partitions the query reads (what Athena would scan at most, compressed). Integrity
-/// adds the store's count for the range, read by Query with Select=COUNT on each shard of the
-/// by-time index (never Scan).
+/// adds the store's count for the range, read by Query with Select=COUNT on each time partition
+/// of the table (never Scan), leaving out id claims as listings do.
 /// </summary>
 internal sealed class AthenaAnalyticsEngine(
     AthenaClient athena,
@@ -113,12 +113,12 @@ internal sealed class AthenaAnalyticsEngine(
         return new AnalyticsTable(statement.Table, [.. statement.Columns.Select(c => c.Name)], rows);
     }
 
-    /// <summary>Unexpired stored events with a timestamp in the range, counted shard by shard on the by-time index.</summary>
+    /// <summary>Unexpired stored events with a timestamp in the range, counted partition by partition.</summary>
     private async Task<long> CountStoredAsync(TimeRange range, CancellationToken cancellationToken)
     {
         long total = 0;
         var now = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        for (var shard = 0; shard < aws.Value.WriteShards; shard++)
+        foreach (var partition in TimePartitions(aws.Value.WriteShards))
         {
             Dictionary<string, AttributeValue>? start = null;
             do
@@ -126,14 +126,13 @@ internal sealed class AthenaAnalyticsEngine(
                 var response = await dynamo.QueryAsync(new QueryRequest
                 {
                     TableName = aws.Value.TableName,
-                    IndexName = ByTimeIndex,
                     Select = Select.COUNT,
                     KeyConditionExpression = "#pk = :pk AND #ts BETWEEN :lo AND :hi",
-                    FilterExpression = "#ttl > :now",
-                    ExpressionAttributeNames = new() { ["#pk"] = TimeShard, ["#ts"] = TsId, ["#ttl"] = Ttl },
+                    FilterExpression = "#ttl > :now AND attribute_not_exists(#ref)",
+                    ExpressionAttributeNames = new() { ["#pk"] = Partition, ["#ts"] = TsId, ["#ttl"] = Ttl, ["#ref"] = Ref },
                     ExpressionAttributeValues = new()
                     {
-                        [":pk"] = new() { S = shard.ToString(CultureInfo.InvariantCulture) },
+                        [":pk"] = new() { S = partition },
                         [":lo"] = new() { S = TimePrefix(range.FromMs) },
                         [":hi"] = new() { S = TimePrefix(range.ToMs) },
                         [":now"] = new() { N = now },
