@@ -133,7 +133,7 @@ public sealed class TerraformPolicyTests
         var module = await LoadAsync();
         var table = Resources().GetProperty("table");
         var index = Assert.Single(table.GetProperty("global_secondary_indexes").EnumerateArray());
-        var resource = Assert.Single(module.ResourcesOfType("aws_dynamodb_table"));
+        var resource = Assert.Single(module.ResourcesOfType("aws_dynamodb_table"), t => t.Name == "events");
         var indexBlock = resource.Attribute("dynamic")!.Value.GetProperty("global_secondary_index")[0].GetProperty("content")[0];
 
         Assert.Equal("${local.table.hash_key}", resource.String("hash_key"));
