@@ -196,3 +196,115 @@ resource "aws_athena_named_query" "operator" {
   database    = aws_glue_catalog_database.telemetry.name
   query       = each.value.query
 }
+
+# --- Analytics jobs (the app's POST /analytics/jobs in Aws mode) -------------------------------
+# Job state with TTL, keyed by job id; by-subject lists a caller's jobs, by-cache-key finds an
+# identical recent job. Names and keys come from resources.json (analytics.*).
+
+locals {
+  analytics = local.resources.analytics
+
+  # Cortex:Aws:Analytics (src/Cortex.Api/Infrastructure/Aws/AwsAnalyticsOptions.cs). The app
+  # refuses a job estimated to scan more than the workgroup's cutoff before Athena would stop it.
+  lambda_analytics_environment = {
+    Cortex__Aws__Analytics__WorkGroup        = aws_athena_workgroup.analytics.name
+    Cortex__Aws__Analytics__GlueDatabase     = aws_glue_catalog_database.telemetry.name
+    Cortex__Aws__Analytics__GlueTable        = aws_glue_catalog_table.events.name
+    Cortex__Aws__Analytics__LakeBucket       = aws_s3_bucket.data_lake.bucket
+    Cortex__Aws__Analytics__LakeEventsPrefix = local.data_lake_events_prefix
+    Cortex__Aws__Analytics__JobsTable        = aws_dynamodb_table.analytics_jobs.name
+    Cortex__Aws__Analytics__ResultsBucket    = aws_s3_bucket.data_lake.bucket
+    Cortex__Aws__Analytics__ResultsPrefix    = local.analytics.results_prefix
+    Cortex__Aws__Analytics__ScanBudgetBytes  = tostring(var.athena_bytes_scanned_cutoff)
+  }
+}
+
+resource "aws_dynamodb_table" "analytics_jobs" {
+  name         = local.names.analytics_jobs_table
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = local.analytics.jobs_table.hash_key
+
+  dynamic "attribute" {
+    for_each = local.analytics.jobs_table.attributes
+    content {
+      name = attribute.key
+      type = attribute.value
+    }
+  }
+
+  dynamic "global_secondary_index" {
+    for_each = { for index in local.analytics.jobs_table.global_secondary_indexes : index.name => index }
+    content {
+      name            = global_secondary_index.value.name
+      hash_key        = global_secondary_index.value.hash_key
+      range_key       = global_secondary_index.value.range_key
+      projection_type = global_secondary_index.value.projection
+    }
+  }
+
+  ttl {
+    attribute_name = local.analytics.jobs_table.ttl_attribute
+    enabled        = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# What the app needs to run analytics: Athena in its own workgroup (whose scan cutoff and result
+# location are enforced), the Glue table's metadata, the lake's event objects (read), Athena's and
+# the app's result prefixes (write), and the jobs table.
+data "aws_iam_policy_document" "lambda_analytics" {
+  statement {
+    sid       = "RunAthenaQueriesInTheWorkgroup"
+    actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution"]
+    resources = [aws_athena_workgroup.analytics.arn]
+  }
+
+  statement {
+    sid     = "ReadTheLakeTableMetadata"
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"]
+    resources = [
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
+      aws_glue_catalog_database.telemetry.arn,
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${aws_glue_catalog_database.telemetry.name}/${aws_glue_catalog_table.events.name}",
+    ]
+  }
+
+  statement {
+    sid       = "ListTheLakeAndResultPrefixes"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
+    resources = [aws_s3_bucket.data_lake.arn]
+  }
+
+  statement {
+    sid       = "ReadLakeEvents"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.data_lake.arn}/${local.data_lake_events_prefix}*"]
+  }
+
+  statement {
+    sid     = "WriteAndReadQueryResults"
+    actions = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = [
+      "${aws_s3_bucket.data_lake.arn}/${local.data_lake_results_prefix}*",
+      "${aws_s3_bucket.data_lake.arn}/${local.analytics.results_prefix}*",
+    ]
+  }
+
+  statement {
+    sid     = "KeepAnalyticsJobs"
+    actions = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
+    resources = concat(
+      [aws_dynamodb_table.analytics_jobs.arn],
+      [for index in local.analytics.jobs_table.global_secondary_indexes : "${aws_dynamodb_table.analytics_jobs.arn}/index/${index.name}"],
+    )
+  }
+}
+
+resource "aws_iam_role_policy" "lambda_analytics" {
+  name   = "${local.function_name}-analytics"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda_analytics.json
+}

@@ -102,6 +102,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "data_lake" {
   }
 
   rule {
+    id     = "analytics-results-expiry"
+    status = "Enabled"
+    filter {
+      prefix = local.resources.analytics.results_prefix
+    }
+    expiration {
+      days = local.resources.analytics.results_expiration_days
+    }
+  }
+
+  rule {
     id     = "housekeeping"
     status = "Enabled"
     filter {}

@@ -114,6 +114,7 @@ resource "aws_lambda_function" "api" {
     variables = merge(
       local.lambda_environment,
       local.lambda_auth_environment,
+      local.lambda_analytics_environment,
       var.enable_adot_collector ? local.adot_environment : {},
     )
   }

@@ -31,6 +31,7 @@ locals {
     alerts_topic           = "${local.name_prefix}${local.resources.alerts_topic}"
     firehose_stream        = "${local.name_prefix}${local.resources.firehose_stream}"
     athena_workgroup       = "${local.name_prefix}${local.resources.athena_workgroup}"
+    analytics_jobs_table   = "${local.name_prefix}${local.resources.analytics.jobs_table.name}"
     data_lake_bucket       = "${local.name_prefix}${local.resources.data_lake_bucket_prefix}-${local.account_id}-${local.region}"
     signing_key_parameter  = "/${trimsuffix(local.name_prefix, "-")}${local.resources.signing_key_parameter}"
     # Glue and Athena identifiers take letters, digits and underscores only.

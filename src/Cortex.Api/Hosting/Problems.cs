@@ -8,15 +8,24 @@ internal static class Problems
     public static ProblemHttpResult Create(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
 
-    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors, int status = StatusCodes.Status422UnprocessableEntity) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+    public static ProblemHttpResult Validation(
+        IDictionary<string, string[]> errors, int status = StatusCodes.Status422UnprocessableEntity, string? title = null, IDictionary<string, object?>? extensions = null)
+    {
+        var problem = new HttpValidationProblemDetails(errors)
         {
             Status = status,
-            Title = status == StatusCodes.Status422UnprocessableEntity
+            Title = title ?? (status == StatusCodes.Status422UnprocessableEntity
                 ? "The event is invalid"
-                : "The request is invalid",
+                : "The request is invalid"),
             Detail = "See errors for each field.",
-        });
+        };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[key] = value;
+        }
+
+        return TypedResults.Problem(problem);
+    }
 
     /// <summary>A 503 with Retry-After: overload or an unavailable bus.</summary>
     public static ProblemHttpResult Unavailable(HttpContext context, string detail, TimeSpan retryAfter, IDictionary<string, object?>? extensions = null)

@@ -1,4 +1,5 @@
 using Amazon.DynamoDBv2;
+using Amazon.S3;
 using Amazon.SQS;
 using Cortex.Api.Ports;
 
@@ -24,6 +25,14 @@ public static class AwsExtensions
         services.AddSingleton<DynamoDbTelemetryStore>();
         services.AddSingleton<ITelemetryStore>(sp => sp.GetRequiredService<DynamoDbTelemetryStore>());
         services.AddSingleton<IDeadLetterQueue, SqsDeadLetterQueue>();
+        services.AddOptions<AwsAnalyticsOptions>()
+            .BindConfiguration(AwsAnalyticsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddAWSService<IAmazonS3>();
+        services.AddSingleton<AthenaClient>();
+        services.AddSingleton<IAnalyticsEngine, AthenaAnalyticsEngine>();
+        services.AddSingleton<IAnalyticsJobStore, DynamoDbAnalyticsJobStore>();
         services.AddHealthChecks()
             .AddCheck<DynamoDbTableHealthCheck>("table", tags: [ReadinessCheck.Tag])
             .AddCheck<SqsQueueHealthCheck>("queue", tags: [ReadinessCheck.Tag])

@@ -1,15 +1,11 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Amazon;
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
-using Cortex.Api.Observability;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Timeout;
 
 namespace Cortex.Api.Infrastructure.Aws;
 
@@ -21,7 +17,6 @@ namespace Cortex.Api.Infrastructure.Aws;
 /// </summary>
 internal sealed class EventBridgeClient : IDisposable
 {
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
     private readonly HttpClient _http;
 
     public EventBridgeClient(AWSOptions aws, IOptions<AwsOptions> options, TimeProvider clock, ILogger<EventBridgeClient> logger)
@@ -80,45 +75,9 @@ internal sealed class EventBridgeClient : IDisposable
     /// are retried until <paramref name="deadline"/>. Returns the response document, or throws
     /// <see cref="EventBridgeException"/> for an error answer.
     /// </summary>
-    public async Task<JsonDocument> CallAsync(string action, byte[] body, DateTimeOffset deadline, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, string.Empty);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "AWSEvents." + action);
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = JsonContentType;
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(AwsRetry.Deadline, deadline);
-        request.SetResilienceContext(context);
-
-        using var activity = CortexDiagnostics.StartAwsClientSpan("EventBridge", action);
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                var error = await AwsJsonError.ReadAsync(response, cancellationToken);
-                throw new EventBridgeException((int)response.StatusCode, error.Type, error.Message);
-            }
-
-            // Some actions (DeleteRule, DeleteEventBus) answer with an empty body.
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
-        }
-        catch (TimeoutRejectedException ex)
-        {
-            activity.RecordFailure(ex);
-            throw new TimeoutException("The EventBridge call timed out.", ex);
-        }
-        catch (Exception ex)
-        {
-            activity.RecordFailure(ex);
-            throw;
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
+    public Task<JsonDocument> CallAsync(string action, byte[] body, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        AwsJsonCall.SendAsync(_http, "EventBridge", "AWSEvents." + action, body, deadline,
+            (status, error) => new EventBridgeException(status, error.Type, error.Message), cancellationToken);
 
     /// <summary>As <see cref="CallAsync(string, byte[], DateTimeOffset, CancellationToken)"/>, with the default retry budget.</summary>
     public Task<JsonDocument> CallAsync(string action, object request, CancellationToken cancellationToken) =>

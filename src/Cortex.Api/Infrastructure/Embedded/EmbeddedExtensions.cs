@@ -23,6 +23,9 @@ public static class EmbeddedExtensions
         services.AddSingleton<WalCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<WalCheckpointer>());
         services.AddHostedService<ExpiredEventsCleanup>();
+        services.AddSingleton<IAnalyticsEngine, SqliteAnalyticsEngine>();
+        services.AddSingleton<SqliteAnalyticsJobStore>();
+        services.AddSingleton<IAnalyticsJobStore>(sp => sp.GetRequiredService<SqliteAnalyticsJobStore>());
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("store", tags: [ReadinessCheck.Tag]);
         return services;
     }

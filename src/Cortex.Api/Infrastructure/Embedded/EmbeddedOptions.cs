@@ -62,4 +62,8 @@ public sealed class EmbeddedOptions
 
     /// <summary>How often expired events are deleted.</summary>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most stored events one analytics job may read; a job estimated to read more is refused (422).</summary>
+    [Range(1, long.MaxValue)]
+    public long AnalyticsScanBudgetEvents { get; set; } = 50_000_000;
 }

@@ -10,6 +10,7 @@ internal sealed class SqliteDatabase
     private readonly EmbeddedOptions _options;
     private readonly ILogger<SqliteDatabase> _logger;
     private readonly string _connectionString;
+    private readonly string _readOnlyConnectionString;
 
     public SqliteDatabase(IOptions<EmbeddedOptions> options, IHostEnvironment environment, ILogger<SqliteDatabase> logger)
     {
@@ -23,6 +24,7 @@ internal sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        _readOnlyConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadOnly }.ToString();
     }
 
     public string Path { get; }
@@ -31,6 +33,14 @@ internal sealed class SqliteDatabase
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>A pooled connection that cannot write (its own pool), for long reads such as analytics.</summary>
+    public SqliteConnection OpenReadOnly()
+    {
+        var connection = new SqliteConnection(_readOnlyConnectionString);
         connection.Open();
         return connection;
     }

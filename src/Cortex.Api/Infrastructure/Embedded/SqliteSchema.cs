@@ -61,6 +61,25 @@ internal sealed class SqliteSchema
         CREATE INDEX ix_events_expiry ON events (expires_at);
         """;
 
+    /// <summary>
+    /// Version 3: analytics jobs and their results, kept until <c>expires_at</c> (epoch seconds).
+    /// <c>document</c> is the job without its result; <c>result</c> the result JSON, inline or kept apart.
+    /// </summary>
+    private const string VersionThree = """
+        CREATE TABLE analytics_jobs (
+            job_id     BLOB    NOT NULL PRIMARY KEY,
+            subject    TEXT    NOT NULL,
+            cache_key  TEXT    NOT NULL,
+            created_ms INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            document   TEXT    NOT NULL,
+            result     TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_analytics_jobs_subject ON analytics_jobs (subject, created_ms DESC);
+        CREATE INDEX ix_analytics_jobs_cache ON analytics_jobs (cache_key, created_ms DESC);
+        CREATE INDEX ix_analytics_jobs_expiry ON analytics_jobs (expires_at);
+        """;
+
     private readonly IReadOnlyList<string> _migrations;
 
     /// <param name="migrations">The statements that take version 1 to 2, 2 to 3, and so on.</param>
@@ -70,7 +89,7 @@ internal sealed class SqliteSchema
     }
 
     /// <summary>This build's schema.</summary>
-    public static SqliteSchema Current { get; } = new([VersionTwo]);
+    public static SqliteSchema Current { get; } = new([VersionTwo, VersionThree]);
 
     public int Version => 1 + _migrations.Count;
 

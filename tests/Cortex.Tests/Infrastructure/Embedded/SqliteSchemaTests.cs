@@ -119,6 +119,7 @@ public sealed class SqliteSchemaTests : IDisposable
             CREATE INDEX ix_events_source_time ON events (source, ts_ms DESC, event_id DESC);
             CREATE INDEX ix_events_type_second ON events (event_type, ts_ms / 1000, event_id, ts_ms);
             CREATE INDEX ix_events_expiry ON events (expires_at);
+            DROP TABLE analytics_jobs;
             PRAGMA user_version=1;
             """);
 
@@ -137,6 +138,20 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Equal((long)SqliteSchema.Current.Version, Scalar(connection, "PRAGMA user_version;"));
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_id';"));
+    }
+
+    [Fact]
+    public void AnOlderFileGainsTheAnalyticsJobsTableAndKeepsItsEvents()
+    {
+        Apply(VersionOne);
+        Execute("INSERT INTO events VALUES (x'01', 1, 's', 'custom', 'info', 9999999999, '{}');");
+
+        Apply(SqliteSchema.Current);
+
+        using var connection = Open();
+        Assert.Equal((long)SqliteSchema.Current.Version, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'analytics_jobs';"));
+        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
     }
 
     public void Dispose()
