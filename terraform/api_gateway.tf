@@ -17,6 +17,13 @@ locals {
     get_dead_letters  = { method = "GET", path = "/operations/dead-letters" }
     replay_dead       = { method = "POST", path = "/operations/dead-letters/replay" }
     purge_dead        = { method = "POST", path = "/operations/dead-letters/purge" }
+    post_otlp_logs    = { method = "POST", path = "/v1/logs" }
+    post_otlp_metrics = { method = "POST", path = "/v1/metrics" }
+    post_collectd     = { method = "POST", path = "/intake/collectd" }
+    post_analytics    = { method = "POST", path = "/analytics/jobs" }
+    list_analytics    = { method = "GET", path = "/analytics/jobs" }
+    get_analytics     = { method = "GET", path = "/analytics/jobs/{job_id}" }
+    get_analytics_res = { method = "GET", path = "/analytics/jobs/{job_id}/result" }
   }
 }
 
