@@ -2,6 +2,7 @@ using Cortex.Api.Analytics;
 using Cortex.Api.Consumer;
 using Cortex.Api.Health;
 using Cortex.Api.Hosting;
+using Cortex.Api.Import;
 using Cortex.Api.Infrastructure;
 using Cortex.Api.Ingestion;
 using Cortex.Api.Intake;
@@ -20,6 +21,7 @@ builder.AddCortexAuth();
 builder.AddCortexHealth();
 builder.AddCortexStorage();
 builder.AddCortexIngestion();
+builder.AddCortexImport();
 builder.AddCortexIntake();
 builder.AddCortexQuery();
 builder.AddCortexOperations();
@@ -46,6 +48,11 @@ if (DeadLetterCommand.IsInvoked(args))
     return await DeadLetterCommand.RunAsync(args, app.Services);
 }
 
+if (ImportCommand.IsInvoked(args))
+{
+    return await ImportCommand.RunAsync(args, app.Services, Console.Out);
+}
+
 app.UseCortexClientAddress();
 app.UseCortexRequestLogging();
 app.UseCortexErrorHandling();
@@ -57,6 +64,7 @@ app.UseAuthorization();
 
 app.MapHealthApi();
 app.MapIngestionApi();
+app.MapImportApi();
 app.MapIntakeApi();
 app.MapQueryApi();
 app.MapDeadLetterApi();

@@ -21,14 +21,19 @@ internal sealed class EventIngestor(
 {
     private readonly IngestionOptions _options = options.Value;
 
+    public Task<IngestResult> IngestAsync(
+        IReadOnlyList<EventSubmission> submissions, HttpContext context, CancellationToken cancellationToken) =>
+        IngestAsync(submissions, IngestOrigin.From(context), cancellationToken);
+
+    /// <summary>As for a request, for events that arrive without one (a file import): the origin names who sent them.</summary>
     public async Task<IngestResult> IngestAsync(
-        IReadOnlyList<EventSubmission> submissions, HttpContext context, CancellationToken cancellationToken)
+        IReadOnlyList<EventSubmission> submissions, IngestOrigin origin, CancellationToken cancellationToken)
     {
         var results = new ItemResult[submissions.Count];
         var valid = new List<TelemetryEvent>(submissions.Count);
         var validIndexes = new List<int>(submissions.Count);
         var now = clock.GetUtcNow();
-        var server = ServerFields.From(context, now, _options.Retention);
+        var server = ServerFields.From(origin, now, _options.Retention);
 
         for (var i = 0; i < submissions.Count; i++)
         {
@@ -141,18 +146,27 @@ internal sealed class EventIngestor(
     /// <summary>The fields the server owns, the same for every event of one request.</summary>
     private sealed record ServerFields(string IngestedAt, string RequestId, string? SourceIp, string SubmittedBy, long ExpiresAt, string? TraceParent)
     {
-        public static ServerFields From(HttpContext context, DateTimeOffset now, TimeSpan retention)
+        public static ServerFields From(IngestOrigin origin, DateTimeOffset now, TimeSpan retention)
         {
             var activity = Activity.Current;
             return new ServerFields(
                 Rfc3339.ToUtcString(now),
-                context.TraceIdentifier,
-                context.Connection.RemoteIpAddress?.ToString(),
-                context.User.FindFirstValue("sub") ?? "unknown",
+                origin.RequestId,
+                origin.SourceIp,
+                origin.SubmittedBy,
                 (now + retention).ToUnixTimeSeconds(),
                 activity is null ? null : $"00-{activity.TraceId}-{activity.SpanId}-{(activity.Recorded ? "01" : "00")}");
         }
     }
+}
+
+/// <summary>Who handed the events in: the server-owned fields request_id, source_ip and submitted_by.</summary>
+internal sealed record IngestOrigin(string RequestId, string? SourceIp, string SubmittedBy)
+{
+    public static IngestOrigin From(HttpContext context) => new(
+        context.TraceIdentifier,
+        context.Connection.RemoteIpAddress?.ToString(),
+        context.User.FindFirstValue("sub") ?? "unknown");
 }
 
 /// <summary>One result per submitted event, or the publisher's overload (then nothing was taken).</summary>

@@ -16,18 +16,25 @@ internal static class GzipTrailer
 
     public static bool Matches(ReadOnlySpan<byte> trailer, ReadOnlySpan<byte> decompressed) =>
         trailer.Length == Length
-        && BinaryPrimitives.ReadUInt32LittleEndian(trailer) == Crc32(decompressed)
-        && BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)decompressed.Length;
+        && Matches(trailer, ~UpdateCrc32(InitialCrc32, decompressed), decompressed.Length);
 
-    private static uint Crc32(ReadOnlySpan<byte> data)
+    /// <summary>As above for data checked in pieces: <paramref name="crc32"/> is the finished CRC-32 of all of it.</summary>
+    public static bool Matches(ReadOnlySpan<byte> trailer, uint crc32, long length) =>
+        trailer.Length == Length
+        && BinaryPrimitives.ReadUInt32LittleEndian(trailer) == crc32
+        && BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)length;
+
+    /// <summary>The running value to start <see cref="UpdateCrc32"/> with; the finished CRC-32 is its complement.</summary>
+    public const uint InitialCrc32 = 0xFFFF_FFFFu;
+
+    public static uint UpdateCrc32(uint crc, ReadOnlySpan<byte> data)
     {
-        var crc = 0xFFFF_FFFFu;
         foreach (var b in data)
         {
             crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
         }
 
-        return ~crc;
+        return crc;
     }
 
     private static uint[] CreateTable()
