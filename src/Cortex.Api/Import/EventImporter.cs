@@ -56,6 +56,7 @@ internal sealed partial class EventImporter(
     private async Task ReadAndIngestAsync(ImportSource source, ImportReport report, ImportRun run, CancellationToken cancellationToken)
     {
         var origin = new IngestOrigin(report.RequestId!, source.SourceIp, source.SubmittedBy);
+        var inFlight = new Queue<(Batch Batch, Task<IngestResult?> Published)>();
         var batch = new Batch(_options.BatchSize);
         var resumeAfter = report.LinesRead;
         var lastLog = clock.GetTimestamp();
@@ -85,31 +86,45 @@ internal sealed partial class EventImporter(
                 continue;
             }
 
-            await FlushAsync(batch, origin, report, cancellationToken);
-            report.SortRejections();
-            report.LinesRead = line;
+            // Several batches in flight let the store commit one while the next is read and validated.
+            inFlight.Enqueue((batch, PublishAsync(batch, origin, cancellationToken)));
+            batch = new Batch(_options.BatchSize);
+            if (inFlight.Count >= _options.MaxBatchesInFlight)
+            {
+                var (done, published) = inFlight.Dequeue();
+                Tally(done, await published, report);
+            }
+
             run.Progress?.Report(new ImportProgress(content.RawBytesRead, report));
             if (clock.GetElapsedTime(lastLog) >= _options.ProgressInterval)
             {
                 lastLog = clock.GetTimestamp();
-                LogProgress(report.File.Name, report.LinesRead, report.Accepted, report.Rejected, report.Failed);
+                LogProgress(report.File.Name, line, report.Accepted, report.Rejected, report.Failed);
             }
 
-            if (run.StopAt is { } stopAt && clock.GetUtcNow() >= stopAt)
+            var stop = run.StopAt is { } stopAt && clock.GetUtcNow() >= stopAt;
+            if (stop || (run.SaveAsync is not null && clock.GetElapsedTime(lastCheckpoint) >= _options.CheckpointInterval))
             {
-                await SaveAsync(run, report, cancellationToken);
-                LogPaused(report.File.Name, report.LinesRead);
-                return;
-            }
-
-            if (run.SaveAsync is not null && clock.GetElapsedTime(lastCheckpoint) >= _options.CheckpointInterval)
-            {
+                // A checkpoint says every line up to it is accounted for: nothing may still be in flight.
+                await DrainAsync(inFlight, report);
+                report.LinesRead = line;
+                report.SortRejections();
                 lastCheckpoint = clock.GetTimestamp();
                 await SaveAsync(run, report, cancellationToken);
+                if (stop)
+                {
+                    LogPaused(report.File.Name, report.LinesRead);
+                    return;
+                }
             }
         }
 
-        await FlushAsync(batch, origin, report, cancellationToken);
+        if (batch.Count > 0)
+        {
+            inFlight.Enqueue((batch, PublishAsync(batch, origin, cancellationToken)));
+        }
+
+        await DrainAsync(inFlight, report);
         report.LinesRead = Math.Max(items.Line, report.LinesRead);
         report.SortRejections();
         if (items.FileProblem is { } fileProblem)
@@ -125,6 +140,14 @@ internal sealed partial class EventImporter(
         report.FinishedAt = Now();
         run.Progress?.Report(new ImportProgress(content.RawBytesRead, report));
         LogFinished(report.File.Name, report.LinesRead, report.Accepted, report.Rejected, report.Failed);
+    }
+
+    private static async Task DrainAsync(Queue<(Batch Batch, Task<IngestResult?> Published)> inFlight, ImportReport report)
+    {
+        while (inFlight.TryDequeue(out var next))
+        {
+            Tally(next.Batch, await next.Published, report);
+        }
     }
 
     private static void Add(ReadOnlySpan<byte> json, long line, ImportReport report, Batch batch)
@@ -145,43 +168,41 @@ internal sealed partial class EventImporter(
         batch.Add(submission, line);
     }
 
-    private async Task FlushAsync(Batch batch, IngestOrigin origin, ImportReport report, CancellationToken cancellationToken)
+    /// <summary>Ingests a batch, waiting out an overloaded store; null when it stayed overloaded.</summary>
+    private async Task<IngestResult?> PublishAsync(Batch batch, IngestOrigin origin, CancellationToken cancellationToken)
     {
-        if (batch.Count == 0)
+        for (var wait = 0; wait < MaxOverloadWaits; wait++)
         {
+            var ingested = await ingestor.IngestAsync(batch.Submissions, origin, cancellationToken);
+            if (ingested.Overload is not { } overload)
+            {
+                return ingested;
+            }
+
+            await Task.Delay(overload.RetryAfter, clock, cancellationToken);
+        }
+
+        return null;
+    }
+
+    private static void Tally(Batch batch, IngestResult? ingested, ImportReport report)
+    {
+        if (ingested is null)
+        {
+            report.Failed += batch.Count;
             return;
         }
 
-        for (var wait = 0; ; wait++)
+        for (var i = 0; i < ingested.Items.Count; i++)
         {
-            var ingested = await ingestor.IngestAsync(batch.Submissions, origin, cancellationToken);
-            if (ingested.Overload is { } overload)
+            var result = ingested.Items[i];
+            switch (result.Status)
             {
-                if (wait == MaxOverloadWaits)
-                {
-                    report.Failed += batch.Count;
-                    break;
-                }
-
-                await Task.Delay(overload.RetryAfter, clock, cancellationToken);
-                continue;
+                case ItemResult.AcceptedStatus: report.Accepted++; break;
+                case ItemResult.RejectedStatus: report.Reject(batch.Lines[i], result.Errors!); break;
+                default: report.Failed++; break;
             }
-
-            for (var i = 0; i < ingested.Items.Count; i++)
-            {
-                var result = ingested.Items[i];
-                switch (result.Status)
-                {
-                    case ItemResult.AcceptedStatus: report.Accepted++; break;
-                    case ItemResult.RejectedStatus: report.Reject(batch.Lines[i], result.Errors!); break;
-                    default: report.Failed++; break;
-                }
-            }
-
-            break;
         }
-
-        batch.Clear();
     }
 
     private static async Task SaveAsync(ImportRun run, ImportReport report, CancellationToken cancellationToken)
@@ -231,12 +252,6 @@ internal sealed partial class EventImporter(
         {
             Submissions.Add(submission);
             Lines.Add(line);
-        }
-
-        public void Clear()
-        {
-            Submissions.Clear();
-            Lines.Clear();
         }
     }
 }

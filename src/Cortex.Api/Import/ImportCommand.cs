@@ -18,7 +18,8 @@ public static class ImportCommand
         var importer = services.GetRequiredService<EventImporter>();
         var file = new Argument<FileInfo>("file") { Description = "The NDJSON or JSON-array file to import (.gz for gzip)." };
         var name = new Option<string?>("--name") { Description = "The name the report gives the file (default: the file name)." };
-        var root = new RootCommand("Import a file of events and print its report.") { file, name };
+        var reportPath = new Option<FileInfo?>("--report") { Description = "Also write the report to this file (stdout carries the log lines too)." };
+        var root = new RootCommand("Import a file of events and print its report.") { file, name, reportPath };
         root.SetAction(async (parse, token) =>
         {
             var path = parse.GetValue(file)!.FullName;
@@ -47,7 +48,13 @@ public static class ImportCommand
             {
                 ProgressBar.Finish();
             }
-            await output.WriteLineAsync(JsonSerializer.Serialize(report, ImportReport.Json));
+            var json = JsonSerializer.Serialize(report, ImportReport.Json);
+            await output.WriteLineAsync(json);
+            if (parse.GetValue(reportPath) is { } reportFile)
+            {
+                await File.WriteAllTextAsync(reportFile.FullName, json, token);
+            }
+
             return report.Status == ImportReport.CompletedStatus && report.Failed == 0 ? 0 : 1;
         });
 

@@ -18,6 +18,10 @@ public sealed class ImportOptions
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>How many batches may be on their way to the publisher at once.</summary>
+    [Range(1, 64)]
+    public int MaxBatchesInFlight { get; set; } = 4;
+
     /// <summary>How often a long import logs its counts.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(10);
 
