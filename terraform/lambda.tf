@@ -35,6 +35,9 @@ locals {
     Cortex__Aws__SourceShards                       = tostring(local.table.source_shards)
     Cortex__Aws__EventSourcePrefix                  = local.resources.event_source_prefix
     Cortex__Aws__Poller__Enabled                    = "false"
+    Cortex__Import__Bucket                          = aws_s3_bucket.import.bucket
+    Cortex__Import__InboxPrefix                     = local.resources.import.inbox_prefix
+    Cortex__Import__ReportPrefix                    = local.resources.import.report_prefix
     # The app reads the key from this SecureString at startup: it is in neither the function's
     # configuration nor the Terraform state.
     Cortex__Auth__SigningKeyParameter = local.signing_key_parameter

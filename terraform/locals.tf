@@ -34,6 +34,9 @@ locals {
     analytics_jobs_table   = "${local.name_prefix}${local.resources.analytics.jobs_table.name}"
     data_lake_bucket       = "${local.name_prefix}${local.resources.data_lake_bucket_prefix}-${local.account_id}-${local.region}"
     signing_key_parameter  = "/${trimsuffix(local.name_prefix, "-")}${local.resources.signing_key_parameter}"
+    import_bucket          = "${local.name_prefix}${local.resources.import.bucket_prefix}-${local.account_id}-${local.region}"
+    import_queue           = "${local.name_prefix}${local.resources.import.queue.name}"
+    import_dlq             = "${local.name_prefix}${local.resources.import.dead_letter_queue.name}"
     # Glue and Athena identifiers take letters, digits and underscores only.
     glue_database = "${replace(local.name_prefix, "-", "_")}${local.resources.glue_database}"
   }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cortex.Api.Hosting;
+using Cortex.Api.Ports;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Consumer;
@@ -37,7 +38,7 @@ public static class ConsumerApi
     }
 
     internal static async Task<IResult> HandleLambdaEventsAsync(
-        HttpContext context, SqsBatchHandler handler, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        HttpContext context, SqsBatchHandler handler, IEnumerable<IQueueMessageRoute> routes, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger(typeof(ConsumerApi));
         if (!IsPassThroughEvent(context.Request))
@@ -67,9 +68,10 @@ public static class ConsumerApi
             else
             {
                 failed = parsed.MessageIds;
-                var batch = new SqsBatch(parsed.Records, parsed.FromFifoQueue, ReadDeadline(context.Request));
-                var result = await handler.HandleAsync(batch, cancellationToken);
-                failed = result.FailedMessageIds;
+                var deadline = ReadDeadline(context.Request);
+                var (routed, events) = await RouteAsync(parsed.Records, [.. routes], deadline, cancellationToken);
+                var result = events.Count == 0 ? null : await handler.HandleAsync(new SqsBatch(events, parsed.FromFifoQueue, deadline), cancellationToken);
+                failed = [.. routed, .. result?.FailedMessageIds ?? []];
             }
         }
         catch (Exception ex)
@@ -79,6 +81,36 @@ public static class ConsumerApi
         }
 
         return TypedResults.Bytes(LambdaSqsEvent.BatchResponse(failed), "application/json");
+    }
+
+    /// <summary>
+    /// Hands each message a route claims (an S3 notification of the import inbox) to that route, one
+    /// at a time; returns the ids of those that failed and the rest, the Cortex events.
+    /// </summary>
+    private static async Task<(List<string> Failed, List<SqsRecord> Events)> RouteAsync(
+        IReadOnlyList<SqsRecord> records, IQueueMessageRoute[] routes, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var failed = new List<string>();
+        if (routes.Length == 0)
+        {
+            return (failed, [.. records]);
+        }
+
+        var events = new List<SqsRecord>(records.Count);
+        foreach (var record in records)
+        {
+            var route = record.Body is null ? null : Array.Find(routes, r => r.Claims(record.Body));
+            if (route is null)
+            {
+                events.Add(record);
+            }
+            else if (!await route.HandleAsync(record.Body!, deadline, cancellationToken))
+            {
+                failed.Add(record.MessageId);
+            }
+        }
+
+        return (failed, events);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Cortex.Api.Ports;
+
 namespace Cortex.Api.Import;
 
 public static class ImportExtensions
@@ -11,6 +13,7 @@ public static class ImportExtensions
                 "Cortex:Import time spans must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<EventImporter>();
+        builder.Services.AddSingleton<IQueueMessageRoute, S3InboxImport>();
         return builder;
     }
 }

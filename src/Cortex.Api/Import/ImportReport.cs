@@ -51,6 +51,9 @@ public sealed class ImportReport
 
     public string? FinishedAt { get; set; }
 
+    /// <summary>When an S3 import last saved this report, its checkpoint.</summary>
+    public string? CheckpointedAt { get; set; }
+
     public void Reject(long line, IDictionary<string, string[]> errors)
     {
         Rejected++;

@@ -60,7 +60,7 @@ public sealed class TerraformPolicyTests
         var violations = TerraformPolicy.QueuesWithoutDeadLetterQueue(module);
 
         Assert.Empty(violations);
-        Assert.Equal(4, module.ResourcesOfType("aws_sqs_queue").Count());
+        Assert.Equal(6, module.ResourcesOfType("aws_sqs_queue").Count());
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class TerraformPolicyTests
         var deadLetterQueues = TerraformPolicy.DeadLetterQueues(module);
         var violations = TerraformPolicy.DeadLetterQueuesWithoutAlarm(module);
 
-        Assert.Equal(["events_dlq", "to_firehose_target_dlq", "to_sqs_target_dlq"], deadLetterQueues.Order(StringComparer.Ordinal));
+        Assert.Equal(["events_dlq", "import_dlq", "to_firehose_target_dlq", "to_sqs_target_dlq"], deadLetterQueues.Order(StringComparer.Ordinal));
         Assert.Empty(violations);
     }
 
@@ -94,7 +94,7 @@ public sealed class TerraformPolicyTests
         var violations = TerraformPolicy.MappingsWithoutBatchItemFailures(module);
 
         Assert.Empty(violations);
-        Assert.Single(module.ResourcesOfType("aws_lambda_event_source_mapping"));
+        Assert.Equal(["events_queue", "import_queue"], module.ResourcesOfType("aws_lambda_event_source_mapping").Select(m => m.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public sealed class TerraformPolicyTests
 
         Assert.Empty(violations);
         Assert.Equal(["analytics_jobs", "events"], module.ResourcesOfType("aws_dynamodb_table").Select(table => table.Name).Order(StringComparer.Ordinal));
-        Assert.Single(module.ResourcesOfType("aws_s3_bucket"));
+        Assert.Equal(["data_lake", "import"], module.ResourcesOfType("aws_s3_bucket").Select(b => b.Name).Order(StringComparer.Ordinal));
         Assert.Single(module.ResourcesOfType("aws_sns_topic"));
         Assert.Single(module.ResourcesOfType("aws_kinesis_firehose_delivery_stream"));
     }
@@ -201,7 +201,7 @@ public sealed class TerraformPolicyTests
 
         var alarms = module.ResourcesOfType("aws_cloudwatch_metric_alarm").ToList();
 
-        Assert.Equal(8, alarms.Count);
+        Assert.Equal(9, alarms.Count);
         Assert.Equal(3, module.Locals["dead_letter_queues"].EnumerateObject().Count());
         Assert.All(alarms, alarm => Assert.Equal("${local.alarm_actions}", alarm.String("alarm_actions")));
         Assert.All(alarms, alarm => Assert.Null(alarm.Attribute("actions_enabled")));

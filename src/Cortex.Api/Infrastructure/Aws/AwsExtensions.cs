@@ -19,6 +19,8 @@ public static class AwsExtensions
         services.AddDefaultAWSOptions(configuration.GetAWSOptions());
         services.AddAWSService<IAmazonDynamoDB>();
         services.AddAWSService<IAmazonSQS>();
+        services.AddAWSService<IAmazonS3>();
+        services.AddSingleton<IImportObjects, S3ImportObjects>();
 
         services.AddSingleton<EventBridgeClient>();
         services.AddSingleton<IEventPublisher, EventBridgeEventPublisher>();
