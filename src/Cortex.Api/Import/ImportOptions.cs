@@ -43,5 +43,5 @@ public sealed class ImportOptions
     public string ReportPrefix { get; set; } = "reports/";
 
     /// <summary>How long before the invocation deadline an S3 import stops and saves its checkpoint.</summary>
-    public TimeSpan DeadlineMargin { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan DeadlineMargin { get; set; } = TimeSpan.FromSeconds(10);
 }
