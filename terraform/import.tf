@@ -4,7 +4,8 @@
 # request, and writes the report to reports/<key>.json. A file too large for one invocation is
 # imported in chunks: the function saves its checkpoint in the report, leaves the message on the
 # queue, and the next delivery (after the visibility timeout) continues. max_receive_count bounds
-# the chunks of one file; a notification that cannot be read at all reaches the DLQ after as many.
+# the chunks of one file; a notification that cannot be read at all reaches the DLQ after as many,
+# and the DLQ alarms like every other (monitoring.tf, local.dead_letter_queues).
 
 locals {
   import = local.resources.import
@@ -143,20 +144,4 @@ resource "aws_iam_role_policy" "lambda_import" {
   name   = "${local.function_name}-import"
   role   = aws_iam_role.lambda.id
   policy = data.aws_iam_policy_document.lambda_import.json
-}
-
-resource "aws_cloudwatch_metric_alarm" "import_dead_letter_queue_not_empty" {
-  alarm_name          = "${aws_sqs_queue.import_dlq.name}-not-empty"
-  alarm_description   = "Import dead-letter queue ${aws_sqs_queue.import_dlq.name} holds S3 notifications that could not be imported: read the object's report under ${local.import.report_prefix} and the function's log (docs/runbook.md)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.import_dlq.name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
 }

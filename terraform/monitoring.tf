@@ -45,6 +45,7 @@ locals {
     consumer           = aws_sqs_queue.events_dlq.name
     to-sqs-target      = aws_sqs_queue.to_sqs_target_dlq.name
     to-firehose-target = aws_sqs_queue.to_firehose_target_dlq.name
+    import             = aws_sqs_queue.import_dlq.name
   }
 }
 

@@ -67,9 +67,9 @@ internal static class ImportFileCheck
         var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
         try
         {
-            await using var raw = new ReadCountingStream(await source.OpenAsync(cancellationToken));
-            var tail = gzip ? new TailCapturingStream(raw) : null;
-            await using var content = tail is null ? (Stream)raw : new GZipStream(tail, CompressionMode.Decompress, leaveOpen: true);
+            await using var opened = await source.OpenAsync(cancellationToken);
+            var raw = new TailCapturingStream(opened);
+            await using var content = gzip ? new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true) : (Stream)raw;
             long total = 0;
             var crc = GzipTrailer.InitialCrc32;
             var sniffed = false;
@@ -106,7 +106,7 @@ internal static class ImportFileCheck
                 }
             }
 
-            if (tail is not null && !GzipTrailer.Matches(tail.Tail, ~crc, total))
+            if (gzip && !GzipTrailer.Matches(raw.Tail, ~crc, total))
             {
                 return "The gzip data is truncated or is not one complete gzip member (its trailer does not match the content).";
             }

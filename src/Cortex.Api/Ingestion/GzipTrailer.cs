@@ -55,11 +55,16 @@ internal static class GzipTrailer
     }
 }
 
-/// <summary>A read-only view of a stream that remembers the last <see cref="GzipTrailer.Length"/> bytes read through it.</summary>
+/// <summary>
+/// A read-only view of a stream that remembers the last <see cref="GzipTrailer.Length"/> bytes read
+/// through it, and counts them (an import's progress through its file).
+/// </summary>
 internal sealed class TailCapturingStream(Stream inner) : Stream
 {
     private readonly byte[] _tail = new byte[GzipTrailer.Length];
     private int _tailLength;
+
+    public long BytesRead { get; private set; }
 
     public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailLength);
 
@@ -108,6 +113,7 @@ internal sealed class TailCapturingStream(Stream inner) : Stream
 
     private void Remember(ReadOnlySpan<byte> read)
     {
+        BytesRead += read.Length;
         if (read.Length >= _tail.Length)
         {
             read[^_tail.Length..].CopyTo(_tail);

@@ -202,7 +202,7 @@ public sealed class TerraformPolicyTests
         var alarms = module.ResourcesOfType("aws_cloudwatch_metric_alarm").ToList();
 
         Assert.Equal(9, alarms.Count);
-        Assert.Equal(3, module.Locals["dead_letter_queues"].EnumerateObject().Count());
+        Assert.Equal(4, module.Locals["dead_letter_queues"].EnumerateObject().Count());
         Assert.All(alarms, alarm => Assert.Equal("${local.alarm_actions}", alarm.String("alarm_actions")));
         Assert.All(alarms, alarm => Assert.Null(alarm.Attribute("actions_enabled")));
         Assert.Equal("${aws_sns_topic.alerts.arn}", Assert.Single(module.Locals["alarm_actions"].EnumerateArray()).GetString());
