@@ -201,7 +201,7 @@ public sealed class TerraformPolicyTests
 
         var alarms = module.ResourcesOfType("aws_cloudwatch_metric_alarm").ToList();
 
-        Assert.Equal(9, alarms.Count);
+        Assert.Equal(8, alarms.Count);
         Assert.Equal(4, module.Locals["dead_letter_queues"].EnumerateObject().Count());
         Assert.All(alarms, alarm => Assert.Equal("${local.alarm_actions}", alarm.String("alarm_actions")));
         Assert.All(alarms, alarm => Assert.Null(alarm.Attribute("actions_enabled")));
