@@ -80,17 +80,18 @@ public sealed class S3ImportFlowTests : IClassFixture<AwsResources>, IAsyncLifet
     }
 
     /// <summary>
-    /// Small batches, one at a time, and a deadline margin that leaves each invocation about 8 s of
-    /// its 30: an import of this file takes several invocations, each continuing from the last checkpoint.
+    /// A deadline margin longer than the harness's 30 s deadline: every invocation stops after its
+    /// first batch of 200 and saves its checkpoint, so the file takes several invocations, each
+    /// continuing from the last, however fast the machine is.
     /// </summary>
     private WebApplicationFactory<Program> Factory() =>
         _app.WithWebHostBuilder(builder =>
         {
             builder.UseSetting("Cortex:Lambda:Enabled", "true");
             builder.UseSetting("Cortex:Import:Bucket", _inbox.Bucket);
-            builder.UseSetting("Cortex:Import:BatchSize", "50");
+            builder.UseSetting("Cortex:Import:BatchSize", "200");
             builder.UseSetting("Cortex:Import:MaxBatchesInFlight", "1");
-            builder.UseSetting("Cortex:Import:DeadlineMargin", "00:00:22");
+            builder.UseSetting("Cortex:Import:DeadlineMargin", "00:00:31");
             builder.UseSetting("Cortex:Aws:Poller:Enabled", "true");
             builder.UseSetting("Cortex:Aws:Poller:WaitTimeSeconds", "1");
         });
