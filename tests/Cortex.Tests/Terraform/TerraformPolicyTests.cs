@@ -50,6 +50,7 @@ public sealed class TerraformPolicyTests
         ["POST /internal/lambda-events"] = "the Lambda Web Adapter's pass-through path for SQS and Firehose events",
         ["POST /internal/snapstart/before-checkpoint"] = "a SnapStart hook, called by the adapter inside the sandbox",
         ["POST /internal/snapstart/after-restore"] = "a SnapStart hook, called by the adapter inside the sandbox",
+        ["POST /events/import"] = "files are imported through the S3 inbox in Aws mode: API Gateway's 10 MB payload and 30 s limits are far below a file's",
     };
 
     [Fact]
