@@ -19,7 +19,7 @@ public sealed class SqliteIntegrityCheckTests : IDisposable
         var path = Path.Combine(_directory, "cortex.db");
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
-        FillWithEvents(connection, path, rows: 40_000); // about 16 MB: far more than a millisecond of reading
+        FillWithEvents(connection, path, rows: 200_000); // about 80 MB: a check long enough that a late timer still interrupts it
         var logger = new FakeLogger();
 
         SqliteIntegrityCheck.Run(connection, path, TimeSpan.FromMilliseconds(1), logger);
@@ -28,7 +28,7 @@ public sealed class SqliteIntegrityCheckTests : IDisposable
         Assert.Contains("did not finish", warning.Message, StringComparison.Ordinal);
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT count(*) FROM events;";
-        Assert.Equal(40_000L, count.ExecuteScalar());
+        Assert.Equal(200_000L, count.ExecuteScalar());
     }
 
     [Fact]
