@@ -20,8 +20,8 @@ public sealed class S3ImportFlowTests : IClassFixture<AwsResources>, IAsyncLifet
 {
     // moto's EventBridge takes one PutEvents call at a time, at a few hundred ms each on a busy
     // machine: 1,000 events keep the test within minutes; the size of a file changes nothing here.
-    private const int EventCount = 1_000;
-    private static readonly int[] InvalidLines = [3, 77, 250, 333, 500, 640, 777, 901, 999, 1000];
+    private const int EventCount = 10_000;
+    private static readonly int[] InvalidLines = [3, 77, 250, 1_333, 2_500, 4_640, 6_777, 8_901, 9_999, 10_000];
 
     private readonly AwsResources _aws;
     private readonly AwsCortexApplication _app;
@@ -81,7 +81,7 @@ public sealed class S3ImportFlowTests : IClassFixture<AwsResources>, IAsyncLifet
 
     /// <summary>
     /// A deadline margin longer than the harness's 30 s deadline: every invocation stops after its
-    /// first batch of 200 and saves its checkpoint, so the file takes several invocations, each
+    /// first batch of 500 and saves its checkpoint, so the file takes several invocations, each
     /// continuing from the last, however fast the machine is.
     /// </summary>
     private WebApplicationFactory<Program> Factory() =>
@@ -89,7 +89,7 @@ public sealed class S3ImportFlowTests : IClassFixture<AwsResources>, IAsyncLifet
         {
             builder.UseSetting("Cortex:Lambda:Enabled", "true");
             builder.UseSetting("Cortex:Import:Bucket", _inbox.Bucket);
-            builder.UseSetting("Cortex:Import:BatchSize", "200");
+            builder.UseSetting("Cortex:Import:BatchSize", "500");
             builder.UseSetting("Cortex:Import:MaxBatchesInFlight", "1");
             builder.UseSetting("Cortex:Import:DeadlineMargin", "00:00:31");
             builder.UseSetting("Cortex:Aws:Poller:Enabled", "true");
