@@ -110,7 +110,8 @@ internal sealed class SqliteSchema
         }
 
         using var transaction = connection.BeginTransaction();
-        if (version == 0)
+        var created = version == 0;
+        if (created)
         {
             Execute(connection, transaction, VersionOne);
             version = 1;
@@ -119,7 +120,11 @@ internal sealed class SqliteSchema
         for (var from = version; from < Version; from++)
         {
             Execute(connection, transaction, _migrations[from - 1]);
-            logger.LogInformation("Migrated {Path} from schema version {From} to {To}", path, from, from + 1);
+            if (!created)
+            {
+                // A new file takes the same steps; only a file that held data is worth a line.
+                logger.LogInformation("Migrated {Path} from schema version {From} to {To}", path, from, from + 1);
+            }
         }
 
         Execute(connection, transaction, $"PRAGMA user_version={Version};");

@@ -1,6 +1,7 @@
 using Cortex.Api.Infrastructure.Embedded;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using static Cortex.Tests.Api;
 
 namespace Cortex.Tests.Infrastructure.Embedded;
@@ -69,6 +70,27 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Equal(2L, Scalar(connection, "PRAGMA user_version;"));
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'note';"));
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM events;"));
+    }
+
+    [Fact]
+    public void ANewFileIsCreatedSilentlyAndAnOlderFileLogsEachMigration()
+    {
+        var created = new FakeLogger();
+        using (var connection = Open())
+        {
+            SqliteSchema.Current.Apply(connection, DatabasePath, created);
+        }
+
+        Execute("PRAGMA user_version=1;");
+        var migrated = new FakeLogger();
+        var next = new SqliteSchema(["SELECT 1;"]);
+        using (var connection = Open())
+        {
+            next.Apply(connection, DatabasePath, migrated);
+        }
+
+        Assert.Empty(created.Collector.GetSnapshot());
+        Assert.Contains("from schema version 1 to 2", Assert.Single(migrated.Collector.GetSnapshot()).Message, StringComparison.Ordinal);
     }
 
     [Fact]
