@@ -3,8 +3,6 @@ using System.Text.Json.Nodes;
 using Amazon;
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
-using Amazon.Runtime.Signing;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace Cortex.Api.Infrastructure.Aws;
@@ -24,8 +22,8 @@ internal sealed class AthenaClient : IDisposable
         : this(
             CreateHandler(
                 aws.Credentials ?? aws.GetCredentials(),
-                EventBridgeClient.ResolveRegion(aws),
-                new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+                AwsJsonCall.ResolveRegion(aws),
+                AwsJsonCall.CreateTransport(),
                 options.Value,
                 clock,
                 logger),
@@ -38,10 +36,7 @@ internal sealed class AthenaClient : IDisposable
     /// <summary>The retry handler over the signing handler (service "athena") over <paramref name="transport"/>.</summary>
     internal static HttpMessageHandler CreateHandler(
         AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock, ILogger logger) =>
-        new ResilienceHandler(AwsRetry.CreateCallPipeline(options, clock, logger))
-        {
-            InnerHandler = new SigV4SigningHandler(new AWSSigV4Parameters { Service = "athena", Region = region, Credentials = credentials }, transport),
-        };
+        AwsJsonCall.CreateHandler("athena", credentials, region, transport, options, clock, logger);
 
     internal AthenaClient(HttpMessageHandler handler, Uri endpoint, TimeProvider clock, AwsOptions options)
     {
@@ -50,13 +45,7 @@ internal sealed class AthenaClient : IDisposable
         _options = options;
     }
 
-    internal static Uri ResolveEndpoint(AWSOptions aws)
-    {
-        var serviceUrl = aws.DefaultClientConfig.ServiceURL;
-        return string.IsNullOrEmpty(serviceUrl)
-            ? new Uri($"https://athena.{EventBridgeClient.ResolveRegion(aws).SystemName}.amazonaws.com/")
-            : new Uri(serviceUrl.EndsWith('/') ? serviceUrl : serviceUrl + "/");
-    }
+    internal static Uri ResolveEndpoint(AWSOptions aws) => AwsJsonCall.ResolveEndpoint(aws, "athena");
 
     /// <summary>Starts <paramref name="sql"/> in the workgroup (whose result location and scan cutoff apply); returns the execution id.</summary>
     public async Task<string> StartQueryExecutionAsync(string sql, string database, string workGroup, string clientRequestToken, CancellationToken cancellationToken)

@@ -1,6 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Amazon;
+using Amazon.Extensions.NETCore.Setup;
+using Amazon.Runtime;
+using Amazon.Runtime.Signing;
 using Cortex.Api.Observability;
+using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Polly.Timeout;
 
@@ -14,6 +19,34 @@ namespace Cortex.Api.Infrastructure.Aws;
 internal static class AwsJsonCall
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
+
+    /// <summary>
+    /// The handler chain of a client of <paramref name="service"/> (the SigV4 signing name), outermost
+    /// first: the retry handler (<see cref="AwsRetry.CreateCallPipeline"/>), the signing handler, then
+    /// <paramref name="transport"/>. Retries sit outside the signing, so every attempt is signed afresh.
+    /// </summary>
+    public static HttpMessageHandler CreateHandler(
+        string service, AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock, ILogger logger) =>
+        new ResilienceHandler(AwsRetry.CreateCallPipeline(options, clock, logger))
+        {
+            InnerHandler = new SigV4SigningHandler(new AWSSigV4Parameters { Service = service, Region = region, Credentials = credentials }, transport),
+        };
+
+    /// <summary>The transport of a production client: pooled connections renewed every 5 minutes, no redirects.</summary>
+    public static SocketsHttpHandler CreateTransport() =>
+        new() { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+
+    public static RegionEndpoint ResolveRegion(AWSOptions aws) =>
+        aws.Region ?? FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1;
+
+    /// <summary>The configured service URL (an emulator), else <c>https://{hostPrefix}.{region}.amazonaws.com/</c>.</summary>
+    public static Uri ResolveEndpoint(AWSOptions aws, string hostPrefix)
+    {
+        var serviceUrl = aws.DefaultClientConfig.ServiceURL;
+        return string.IsNullOrEmpty(serviceUrl)
+            ? new Uri($"https://{hostPrefix}.{ResolveRegion(aws).SystemName}.amazonaws.com/")
+            : new Uri(serviceUrl.EndsWith('/') ? serviceUrl : serviceUrl + "/");
+    }
 
     public static async Task<JsonDocument> SendAsync(
         HttpClient http,

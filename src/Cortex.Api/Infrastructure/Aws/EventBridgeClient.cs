@@ -2,8 +2,6 @@ using System.Text.Json;
 using Amazon;
 using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
-using Amazon.Runtime.Signing;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +21,8 @@ internal sealed class EventBridgeClient : IDisposable
         : this(
             CreateHandler(
                 aws.Credentials ?? aws.GetCredentials(),
-                ResolveRegion(aws),
-                new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+                AwsJsonCall.ResolveRegion(aws),
+                AwsJsonCall.CreateTransport(),
                 options.Value,
                 clock,
                 logger),
@@ -48,27 +46,12 @@ internal sealed class EventBridgeClient : IDisposable
 
     public Uri Endpoint => _http.BaseAddress!;
 
-    /// <summary>The retry handler over the signing handler over <paramref name="transport"/>.</summary>
+    /// <summary>The retry handler over the signing handler (service "events") over <paramref name="transport"/>.</summary>
     internal static HttpMessageHandler CreateHandler(
-        AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock, ILogger? logger = null)
-    {
-        var signing = new SigV4SigningHandler(
-            new AWSSigV4Parameters { Service = "events", Region = region, Credentials = credentials },
-            transport);
-        var pipeline = AwsRetry.CreateCallPipeline(options, clock, logger ?? NullLogger.Instance);
-        return new ResilienceHandler(pipeline) { InnerHandler = signing };
-    }
+        AWSCredentials? credentials, RegionEndpoint region, HttpMessageHandler transport, AwsOptions options, TimeProvider clock, ILogger? logger = null) =>
+        AwsJsonCall.CreateHandler("events", credentials, region, transport, options, clock, logger ?? NullLogger.Instance);
 
-    internal static RegionEndpoint ResolveRegion(AWSOptions aws) =>
-        aws.Region ?? FallbackRegionFactory.GetRegionEndpoint() ?? RegionEndpoint.USEast1;
-
-    internal static Uri ResolveEndpoint(AWSOptions aws)
-    {
-        var serviceUrl = aws.DefaultClientConfig.ServiceURL;
-        return string.IsNullOrEmpty(serviceUrl)
-            ? new Uri($"https://events.{ResolveRegion(aws).SystemName}.amazonaws.com/")
-            : new Uri(serviceUrl.EndsWith('/') ? serviceUrl : serviceUrl + "/");
-    }
+    internal static Uri ResolveEndpoint(AWSOptions aws) => AwsJsonCall.ResolveEndpoint(aws, "events");
 
     /// <summary>
     /// Calls <paramref name="action"/> (for example "PutEvents") with a JSON body; transient failures
